@@ -1,0 +1,134 @@
+"""ASGI app assembly: console, simulator, webhooks; the scheduler and the
+outbox sender run in the lifespan. Nothing here is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot.channels.base import Channel, InboundMessage
+from bot.channels.simulator import SimulatorChannel
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.conversation import Outcome, handle_inbound
+from bot.outbox import OutboxSender
+from bot.services import Services, build_services
+from bot.store.db import make_engine, session_factory
+from bot.timers import fire_due
+
+log = logging.getLogger(__name__)
+
+TIMER_INTERVAL_SECONDS = 15
+SENDER_IDLE_SECONDS = 1.0
+
+
+@dataclass
+class Tether:
+    """Everything a request handler needs, built once per app."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    services: Services
+    clock: Clock
+    channels: dict[str, Channel]
+    sender: OutboxSender
+    demo: bool = False
+    wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def handle(self, inbound: InboundMessage) -> Outcome:
+        """Handle one inbound message and nudge the sender."""
+        outcome = handle_inbound(self.sessions, self.services, inbound)
+        self.wake_sender.set()
+        return outcome
+
+    def fire_due_events(self) -> int:
+        return fire_due(self.sessions, self.services, self.clock.now())
+
+
+def build_tether(settings: Settings, *, services: Services | None = None,
+                 clock: Clock | None = None, demo: bool = False) -> Tether:
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    clock = clock or SystemClock()
+    channels: dict[str, Channel] = {"simulator": SimulatorChannel()}
+    return Tether(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        services=services or build_services(settings),
+        clock=clock,
+        channels=channels,
+        sender=OutboxSender(sessions, channels, clock),
+        demo=demo,
+    )
+
+
+async def _sender_loop(tether: Tether) -> None:
+    while True:
+        try:
+            tether.sender.recover_stale()
+            await tether.sender.drain()
+        except Exception:
+            log.exception("outbox sender failed; retrying")
+        tether.wake_sender.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(tether.wake_sender.wait(), SENDER_IDLE_SECONDS)
+
+
+async def _fire_timers(tether: Tether) -> None:
+    fired = await asyncio.to_thread(tether.fire_due_events)
+    if fired:
+        tether.wake_sender.set()
+
+
+def create_app(tether: Tether) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tether.wake_sender = asyncio.Event()
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(_fire_timers, "interval", seconds=TIMER_INTERVAL_SECONDS,
+                          args=[tether], id="fire_due", max_instances=1, coalesce=True)
+        scheduler.start()
+        sender = asyncio.create_task(_sender_loop(tether))
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            tether.engine.dispose()
+
+    from navigator_console.routes import router as console_router
+    from navigator_console.simulator import router as simulator_router
+
+    app = FastAPI(title="Tether", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.tether = tether
+    app.add_middleware(SessionMiddleware, secret_key=tether.settings.secret_key,
+                       same_site="lax", https_only=tether.settings.public_url.startswith("https"))
+    app.include_router(console_router)
+    app.include_router(simulator_router)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"ok": True}
+
+    return app
+
+
+def run_server(settings: Settings, *, host: str, port: int, demo: bool) -> None:
+    import uvicorn
+
+    app = create_app(build_tether(settings, demo=demo))
+    uvicorn.run(app, host=host, port=port, log_level="info")

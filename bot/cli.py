@@ -1,0 +1,204 @@
+"""The `tether` command. Each command parses its arguments, builds settings
+and services once, and calls into bot/; no business rules live here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Tether: check-ins and care navigation between visits.")
+flows_app = typer.Typer(no_args_is_help=True, help="Flow files: validate, draw.")
+db_app = typer.Typer(no_args_is_help=True, help="The database.")
+clients_app = typer.Typer(no_args_is_help=True, help="Clients.")
+app.add_typer(flows_app, name="flows")
+app.add_typer(db_app, name="db")
+app.add_typer(clients_app, name="clients")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the embedded demo: SQLite file, demo clinic, simulator, console."""
+    from bot.app import run_server
+    from bot.demo import prepare_demo
+
+    settings = _settings()
+    logins = prepare_demo(settings)
+    out.print(f"Tether demo on http://{host}:{port}  (database: {settings.database_url})")
+    out.print(f"  console:   http://{host}:{port}/")
+    out.print(f"  simulator: http://{host}:{port}/simulator")
+    out.print("  logins:")
+    for email, password, role in logins:
+        out.print(f"    {email} / {password}  ({role})")
+    out.print("  terminal chat: tether chat   (Ctrl-C stops the demo)")
+    run_server(settings, host=host, port=port, demo=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the app from configuration: webhooks, console, scheduler, sender."""
+    from bot.app import run_server
+    from bot.store.db import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    run_server(settings, host=host, port=port, demo=False)
+
+
+@app.command()
+def simulate(
+    files: Annotated[list[Path], typer.Argument(help="Transcript YAML files.")],
+) -> None:
+    """Run conversation transcripts against the real engine with a simulated clock."""
+    from bot.services import build_services
+    from bot.transcripts.runner import run_file
+
+    services = build_services()
+    passed = failed = 0
+    for path in files:
+        verdict = run_file(path, services)
+        print(verdict.line(), flush=True)
+        if verdict.passed:
+            passed += 1
+        else:
+            failed += 1
+    print(f"{passed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def chat(
+    client_id: Annotated[int | None, typer.Option("--client", help="Chat as this client.")] = None,
+    language: Annotated[str, typer.Option(help="en or es, for a new chat client.")] = "en",
+) -> None:
+    """Chat with the bot in the terminal as a demo client (/start phq9, /results, /quit)."""
+    from bot.terminal_chat import run_chat
+
+    settings = _settings()
+    if language not in {"en", "es"}:
+        err.print("[red]--language must be en or es[/red]")
+        raise typer.Exit(2)
+    run_chat(settings, client_id=client_id, language=language, console=out)
+
+
+@app.command("risk-check")
+def risk_check() -> None:
+    """Read JSON lines {id, text, lang} on stdin; write {id, level, category} lines."""
+    from bot.escalation.risk_check import run
+
+    raise typer.Exit(run(sys.stdin, sys.stdout))
+
+
+@flows_app.command("validate")
+def flows_validate(
+    files: Annotated[list[Path] | None, typer.Argument(help="Flow files (default: built-in).")]
+    = None,
+) -> None:
+    """Validate flow files; every problem is reported with file, step and reason."""
+    from bot.flows.loader import BUILTIN_FLOWS_DIR
+    from bot.flows.validate import validate_files
+
+    paths = files or sorted(BUILTIN_FLOWS_DIR.glob("*.yaml"))
+    problems = validate_files(paths)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {len(paths)} file(s)")
+        raise typer.Exit(1)
+    print(f"{len(paths)} flow file(s) valid")
+
+
+@flows_app.command("diagram")
+def flows_diagram(flow_id: Annotated[str, typer.Argument(help="Flow id, e.g. phq9.")]) -> None:
+    """Print a Mermaid diagram of a flow."""
+    from bot.flows.diagram import mermaid
+    from bot.services import build_services
+
+    flows = build_services(_settings()).flows
+    if flow_id not in flows:
+        err.print(f"[red]unknown flow {flow_id!r}; known: {', '.join(sorted(flows))}[/red]")
+        raise typer.Exit(1)
+    print(mermaid(flows[flow_id]))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations to TETHER_DATABASE_URL."""
+    from bot.store.db import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    out.print("database is up to date")
+
+
+@clients_app.command("add")
+def clients_add(
+    name: Annotated[str, typer.Argument(help="Client's name (first and last).")],
+    phone: Annotated[str | None, typer.Option(help="Phone number, E.164 or national.")] = None,
+    language: Annotated[str, typer.Option(help="en or es.")] = "en",
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone.")] = None,
+    clinic: Annotated[str | None, typer.Option(help="Clinic id (default: the only one).")]
+    = None,
+) -> None:
+    """Add a client and print the new client's id."""
+    from bot.admin import NotFound, add_client
+    from bot.seed import InvalidInput
+
+    settings = _settings()
+    try:
+        client_id = add_client(settings, name=name, phone=phone, language=language,
+                               timezone=timezone, clinic_id=clinic)
+    except (InvalidInput, NotFound) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    print(client_id)
+
+
+@clients_app.command("list")
+def clients_list() -> None:
+    """List clients: id, name, language, channels, status."""
+    from bot.admin import list_clients
+
+    for row in list_clients(_settings()):
+        print("\t".join(row))
+
+
+@clients_app.command("show")
+def clients_show(client_id: Annotated[int, typer.Argument(help="Client id.")]) -> None:
+    """Show a client's latest results and open escalations (staff view)."""
+    from bot.admin import NotFound, show_client
+
+    try:
+        for line in show_client(_settings(), client_id):
+            print(line)
+    except NotFound as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,294 @@
+"""The one place an inbound message is handled.
+
+`handle_inbound` runs in one transaction, in the order DESIGN.md gives:
+
+1. store the message; a provider id seen before ends here (provider retry);
+2. compliance keywords (STOP and friends, START, HELP), whatever flow runs;
+3. risk assessment of the text, in any state, also when it is an answer;
+4. the live flow run, if any, gets the text as an answer;
+5. otherwise the intent of the message;
+6. effects go to the outbox and the timed-event table; the transaction commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.audit import record_audit
+from bot.channels.base import InboundMessage
+from bot.escalation.service import raise_escalation
+from bot.escalation.types import RiskAssessment, RiskLevel
+from bot.flows.effects import Answer
+from bot.keywords import match_keyword
+from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, queue_message
+from bot.runs import Turn, advance_run, live_run
+from bot.services import Services
+from bot.store.models import Client, Clinic, ContactPoint, Message
+from bot.texts import render
+
+
+# A plain-language revocation opts out only when the interpreter is this sure.
+STOP_REQUEST_CONFIDENCE = 0.45
+
+
+@dataclass
+class Outcome:
+    """What handling one message did, for webhooks, the simulator and tests."""
+
+    message_id: int | None
+    duplicate: bool = False
+    keyword: str | None = None
+    risk: RiskAssessment | None = None
+    escalation_id: int | None = None
+    intent: str | None = None
+    replies: list[str] = field(default_factory=list)
+
+
+def handle_inbound(
+    session_factory: sessionmaker[Session], services: Services, inbound: InboundMessage
+) -> Outcome:
+    """Handle `inbound` in one transaction; a provider retry is a no-op."""
+    with session_factory() as session:
+        if inbound.provider_id is not None and _seen(session, inbound):
+            return Outcome(message_id=None, duplicate=True)
+        try:
+            outcome = _handle(session, services, inbound)
+            session.commit()
+        except IntegrityError:
+            # A concurrent delivery of the same provider id won the race.
+            session.rollback()
+            if inbound.provider_id is not None and _seen(session, inbound):
+                return Outcome(message_id=None, duplicate=True)
+            raise
+        return outcome
+
+
+def _seen(session: Session, inbound: InboundMessage) -> bool:
+    return (
+        session.scalar(
+            select(Message.id).where(
+                Message.channel == inbound.channel,
+                Message.direction == "in",
+                Message.provider_id == inbound.provider_id,
+            )
+        )
+        is not None
+    )
+
+
+def _handle(session: Session, services: Services, inbound: InboundMessage) -> Outcome:
+    now = inbound.received_at
+    contact = session.scalars(
+        select(ContactPoint).where(
+            ContactPoint.channel == inbound.channel, ContactPoint.address == inbound.address
+        )
+    ).first()
+    client = session.get(Client, contact.client_id) if contact is not None else None
+    clinic = _clinic_for(session, client)
+    message = Message(
+        clinic_id=clinic.id,
+        client_id=client.id if client else None,
+        contact_point_id=contact.id if contact else None,
+        channel=inbound.channel,
+        address=inbound.address,
+        direction="in",
+        body=inbound.text,
+        provider_id=inbound.provider_id,
+        status="received",
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    outcome = Outcome(message_id=message.id)
+    if client is None or contact is None:
+        _handle_unknown_sender(session, services, clinic, inbound, message, outcome)
+        return outcome
+
+    turn = Turn(session, services, clinic, client, contact, now,
+                priority=PRIORITY_REPLY, source_message_id=message.id)
+    lang = client.language
+
+    # 2. compliance keywords
+    keyword = match_keyword(inbound.text, opted_out=contact.opted_out)
+    if keyword is not None:
+        outcome.keyword = keyword
+        _apply_keyword(turn, keyword)
+        outcome.replies = turn.sent
+        return outcome
+
+    # 3. risk, before anything else is done with the text
+    risk = services.risk.assess(inbound.text, lang)
+    outcome.risk = risk
+    if risk.level >= RiskLevel.CONCERN and risk.category is not None:
+        raised = raise_escalation(
+            session,
+            clinic_id=clinic.id,
+            client_id=client.id,
+            level=risk.level.label,
+            category=risk.category,
+            reason="risk detected in a message from the client",
+            evidence=[
+                {"rule": e.rule, "span": e.span, "level": e.level.label, "category": e.category}
+                for e in risk.evidence
+            ],
+            source_message_id=message.id,
+            now=now,
+        )
+        outcome.escalation_id = raised.escalation.id
+        if risk.level >= RiskLevel.HIGH:
+            turn.send(_crisis_reply(clinic, client), "crisis", priority=PRIORITY_URGENT)
+            turn.crisis_sent = True
+        elif raised.new and not contact.opted_out:
+            turn.send(render("concern", lang), "concern")
+
+    if contact.opted_out:
+        # Opted out: nothing but the crisis reply above goes back.
+        outcome.replies = turn.sent
+        return outcome
+
+    # 4. the live flow run gets the text as an answer
+    run = live_run(session, client.id)
+    if run is not None:
+        advance_run(turn, run, Answer(inbound.text))
+        outcome.replies = turn.sent
+        return outcome
+
+    # 5. intents
+    if not turn.crisis_sent:
+        outcome.intent = _handle_intent(turn, inbound.text)
+    outcome.replies = turn.sent
+    return outcome
+
+
+def _clinic_for(session: Session, client: Client | None) -> Clinic:
+    if client is not None:
+        clinic = session.get(Clinic, client.clinic_id)
+        if clinic is not None:
+            return clinic
+    first = session.scalars(select(Clinic).order_by(Clinic.created_at, Clinic.id)).first()
+    if first is None:
+        raise LookupError("no clinic is configured; run `tether demo` or create one first")
+    return first
+
+
+def _crisis_reply(clinic: Clinic, client: Client | None, lang: str | None = None) -> str:
+    """The crisis reply: acknowledges, gives 988 (with its Spanish option) and
+    the clinic's line, says the care team will reach out, invites more texts."""
+    lang = lang or (client.language if client is not None else "en")
+    greeting = f"{client.first_name}, " if client is not None and client.first_name else ""
+    text = render("crisis", lang, {"greeting": greeting, "crisis_line": clinic.crisis_line})
+    return text[0].upper() + text[1:]
+
+
+def _apply_keyword(turn: Turn, keyword: str) -> None:
+    session, contact, client, clinic = turn.session, turn.contact, turn.client, turn.clinic
+    assert contact is not None
+    lang = client.language
+    values = {"clinic": clinic.name, "contact_phone": clinic.contact_phone}
+    if keyword == "opt_out":
+        if contact.opted_out:
+            return  # one confirmation, then silence
+        contact.opted_out = True
+        client.opted_out = True
+        client.opted_out_at = turn.now
+        record_audit(session, clinic_id=clinic.id, actor=f"client:{client.id}",
+                     action="client.opted_out", target_type="contact_point",
+                     target_id=str(contact.id), detail={"channel": contact.channel}, at=turn.now)
+        turn.send(render("opted_out", lang, values), "opt_out")
+    elif keyword == "opt_in":
+        was_out = contact.opted_out
+        contact.opted_out = False
+        client.opted_out = False
+        client.opted_out_at = None
+        if was_out:
+            record_audit(session, clinic_id=clinic.id, actor=f"client:{client.id}",
+                         action="client.opted_in", target_type="contact_point",
+                         target_id=str(contact.id), detail={"channel": contact.channel},
+                         at=turn.now)
+        turn.send(render("opted_in", lang, values), "opt_in")
+    else:
+        turn.send(render("help", lang, values), "help")
+
+
+def _handle_intent(turn: Turn, text: str) -> str:
+    intent = turn.services.interpreter.classify(text, turn.client.language)
+    lang = turn.client.language
+    values = {"crisis_line": turn.clinic.crisis_line,
+              "name_suffix": f" {turn.client.first_name}" if turn.client.first_name else ""}
+    name = intent.name
+    if name == "stop_request" and intent.confidence < STOP_REQUEST_CONFIDENCE:
+        name = "unknown"  # silencing a client by mistake is a harm too: ask the care team
+    if name == "stop_request":
+        _apply_keyword(turn, "opt_out")
+    elif name == "help":
+        _apply_keyword(turn, "help")
+    elif name == "talk_to_someone":
+        raise_escalation(turn.session, clinic_id=turn.clinic.id, client_id=turn.client.id,
+                         level="concern", category="callback",
+                         reason="the client asked to talk to someone", now=turn.now,
+                         source_message_id=turn.source_message_id)
+        turn.send(render("talk_to_someone", lang, values), "reply")
+    elif name == "side_effects":
+        raise_escalation(turn.session, clinic_id=turn.clinic.id, client_id=turn.client.id,
+                         level="concern", category="medication",
+                         reason="the client reported side effects", now=turn.now,
+                         source_message_id=turn.source_message_id)
+        turn.send(render("side_effects", lang, values), "reply")
+    elif name in {"reschedule", "cancel_appointment"}:
+        raise_escalation(turn.session, clinic_id=turn.clinic.id, client_id=turn.client.id,
+                         level="concern", category="appointment",
+                         reason=f"the client asked to {name.replace('_', ' ')}", now=turn.now,
+                         source_message_id=turn.source_message_id)
+        turn.send(render("reschedule", lang, values), "reply")
+    elif name in {"greeting", "small_talk"}:
+        turn.send(render("greeting", lang, values), "reply")
+    elif name == "thanks":
+        turn.send(render("thanks", lang, values), "reply")
+    else:
+        turn.send(render("unknown", lang, values), "reply")
+    return name
+
+
+def _handle_unknown_sender(
+    session: Session,
+    services: Services,
+    clinic: Clinic,
+    inbound: InboundMessage,
+    message: Message,
+    outcome: Outcome,
+) -> None:
+    """A sender we do not know: stored, risk-checked, told how to get set up;
+    a risk message still gets the crisis reply and reaches the care team."""
+    lang = "es" if _looks_spanish(inbound.text) else "en"
+    risk = services.risk.assess(inbound.text, lang)
+    outcome.risk = risk
+    if match_keyword(inbound.text, opted_out=False) == "opt_out":
+        return  # nobody to unsubscribe; say nothing
+    if risk.level >= RiskLevel.CONCERN and risk.category is not None:
+        raised = raise_escalation(
+            session, clinic_id=clinic.id, client_id=None, level=risk.level.label,
+            category=risk.category,
+            reason=f"risk detected in a message from an unknown sender on {inbound.channel}",
+            evidence=[{"rule": e.rule, "span": e.span} for e in risk.evidence],
+            source_message_id=message.id, now=inbound.received_at,
+        )
+        outcome.escalation_id = raised.escalation.id
+    if risk.level >= RiskLevel.HIGH:
+        body = _crisis_reply(clinic, None, lang)
+        kind, priority = "crisis", PRIORITY_URGENT
+    else:
+        body, kind, priority = render("unknown_sender", lang), "unknown_sender", PRIORITY_REPLY
+    queue_message(session, clinic_id=clinic.id, client_id=None, contact=None,
+                  channel=inbound.channel, address=inbound.address, body=body, kind=kind,
+                  priority=priority, now=inbound.received_at)
+    outcome.replies = [body]
+
+
+def _looks_spanish(text: str) -> bool:
+    words = set(text.lower().split())
+    return bool(words & {"hola", "quiero", "estoy", "no", "gracias", "ayuda", "morir", "que"}) and \
+        not bool(words & {"the", "i", "want", "am", "is"})

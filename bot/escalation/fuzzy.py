@@ -1,0 +1,70 @@
+"""Correct misspelled risk words ("suicdal", "overdossed", "myslef") without inventing risk.
+
+Only words of the lexicon that are five letters or longer are targets, and a
+written word is corrected only when it is not itself a word the lexicon knows or
+protects, starts with the same letter, and is one edit away (a swap of two
+neighbouring letters counts as one edit; two edits for targets of nine letters
+or more). Replacing one letter by another is allowed only for targets of six
+letters or more, because short words have too many honest neighbours ("pulls",
+"pills"). Candidates are found through an index by first letter and length, and
+answers are remembered, so typical messages cost a few dictionary lookups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from rapidfuzz.distance import OSA
+
+MIN_TARGET = 5
+MIN_WORD = 4
+_CACHE_LIMIT = 50_000
+_SINGLE_RE = re.compile(r"(.)\1+")
+
+
+class FuzzyCorrector:
+    """Maps a written word to the lexicon word it most likely misspells, or to itself."""
+
+    def __init__(self, vocabulary: frozenset[str], protected: frozenset[str]) -> None:
+        self._known = vocabulary | protected
+        self._index: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in sorted(vocabulary):
+            if len(word) >= MIN_TARGET and word.isalpha():
+                self._index[(word[0], len(word))].append(word)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        """The lexicon word `word` stands for, or `word` unchanged."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        result = self._lookup(word)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def _lookup(self, word: str) -> str:
+        if word in self._known or len(word) < MIN_WORD or not word.isalpha():
+            return word
+        single = _SINGLE_RE.sub(r"\1", word)
+        if single != word and single in self._known:
+            return single
+        best, best_distance = word, 3
+        for length in range(len(word) - 2, len(word) + 3):
+            for target in self._index.get((word[0], length), ()):
+                distance = self._distance(word, target)
+                if distance < best_distance:
+                    best, best_distance = target, distance
+        return best
+
+    @staticmethod
+    def _distance(word: str, target: str) -> int:
+        allowed = 2 if len(target) >= 9 else 1
+        distance = int(OSA.distance(word, target, score_cutoff=allowed))
+        if distance > allowed:
+            return 99
+        if len(word) == len(target) and len(target) < 6 and sorted(word) != sorted(target):
+            return 99  # a one-letter substitution in a short word: too many honest neighbours
+        return distance

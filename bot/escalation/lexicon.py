@@ -1,0 +1,250 @@
+"""Load and validate a risk lexicon file (data/risk/<lang>.yml).
+
+The file is written for clinicians to review: entries with an id, a level, a
+category, readable phrases and notes; idioms that must not fire; the cue words
+that mark negation, hedging, history, someone else as the subject, and the
+words texting uses for other words. Anything malformed is refused at load with
+the file, the entry id and the reason, so a bad edit fails at start, not at 2 a.m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.escalation.normalize import phrase_words
+from bot.escalation.patterns import (
+    CompiledPattern,
+    PatternError,
+    compile_pattern,
+    expand_macros,
+)
+from bot.escalation.types import CATEGORIES, RiskLevel
+
+_TOP_KEYS = {
+    "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history",
+    "resolution", "recent", "first_person", "third_party", "boosters", "contexts", "idioms", "entries",
+}
+_ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
+_IDIOM_KEYS = {"id", "patterns", "notes"}
+_WHEN = {"always", "hedged"}
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used, with the file, entry and reason in the message."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One reviewed risk phrase group: what it means (level, category) and how it is written."""
+
+    id: str
+    level: RiskLevel
+    category: str
+    patterns: tuple[CompiledPattern, ...]
+    hyperbole: bool = False  # often said as a joke or about a game: suppressed in such contexts
+    hedged_only: bool = False  # a safety statement that only counts when hedged
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the detector knows about one language, compiled."""
+
+    language: str
+    entries: tuple[Entry, ...]
+    idioms: tuple[CompiledPattern, ...]
+    rewrites: Mapping[tuple[str, ...], tuple[str, ...]]
+    fuzzy_protect: frozenset[str]
+    negation_cues: frozenset[str]
+    negation_phrases: tuple[CompiledPattern, ...]
+    post_negation: frozenset[str]
+    clause_breakers: frozenset[str]
+    subject_pronouns: frozenset[str]
+    hedges: tuple[CompiledPattern, ...]
+    history: tuple[CompiledPattern, ...]
+    resolution: tuple[CompiledPattern, ...]
+    recent: tuple[CompiledPattern, ...]
+    first_person: frozenset[str]
+    third_party: frozenset[str]
+    timeline: tuple[CompiledPattern, ...]
+    means: tuple[CompiledPattern, ...]
+    contexts: tuple[CompiledPattern, ...]
+    vocabulary: frozenset[str]  # every word the lexicon writes: targets of spelling correction
+
+
+class _Reader:
+    """Validation helpers that name the file and the entry in every error."""
+
+    def __init__(self, path: Path, macros: Mapping[str, str]) -> None:
+        self.path = path
+        self.macros = macros
+        self.vocabulary: set[str] = set()
+
+    def fail(self, where: str, reason: str) -> LexiconError:
+        return LexiconError(f"{self.path}: {where}: {reason}")
+
+    def strings(self, value: object, where: str) -> list[str]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "must be a non-empty list of phrases")
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(where, f"{item!r} is not a phrase")
+        return list(value)
+
+    def patterns(self, value: object, where: str) -> tuple[CompiledPattern, ...]:
+        compiled = []
+        for phrase in self.strings(value, where):
+            try:
+                compiled.append(compile_pattern(phrase, self.macros))
+                expanded = expand_macros(phrase, self.macros)
+            except PatternError as error:
+                raise self.fail(where, f"phrase {phrase!r}: {error}") from None
+            for ch in "()[]|*":
+                expanded = expanded.replace(ch, " ")
+            self.vocabulary.update(w for w in phrase_words(expanded) if w.isalpha())
+        return tuple(compiled)
+
+    def words(self, value: object, where: str) -> frozenset[str]:
+        words: set[str] = set()
+        for phrase in self.strings(value, where):
+            folded = phrase_words(phrase)
+            if len(folded) != 1:
+                raise self.fail(where, f"{phrase!r} must be a single word")
+            words.add(folded[0])
+            self.vocabulary.add(folded[0])
+        return frozenset(words)
+
+    def section(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a mapping")
+        return value
+
+
+def _entry(reader: _Reader, raw: object, index: int, seen: set[str]) -> Entry:
+    if not isinstance(raw, dict):
+        raise reader.fail(f"entries[{index}]", "must be a mapping")
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, str) or not entry_id:
+        raise reader.fail(f"entries[{index}]", "needs an id")
+    where = f"entry {entry_id!r}"
+    if entry_id in seen:
+        raise reader.fail(where, "the id is used twice")
+    seen.add(entry_id)
+    unknown = set(raw) - _ENTRY_KEYS
+    if unknown:
+        raise reader.fail(where, f"unknown field(s) {sorted(unknown)}")
+    try:
+        level = RiskLevel.parse(str(raw.get("level", "")))
+    except KeyError:
+        raise reader.fail(where, f"level {raw.get('level')!r} is not one of "
+                          "concern, high, imminent") from None
+    if level is RiskLevel.NONE:
+        raise reader.fail(where, "level none makes the entry useless")
+    category = raw.get("category")
+    if category not in CATEGORIES:
+        raise reader.fail(where, f"category {category!r} is not one of {', '.join(CATEGORIES)}")
+    when = raw.get("when", "always")
+    if when not in _WHEN:
+        raise reader.fail(where, f"when {when!r} is not one of {sorted(_WHEN)}")
+    hyperbole = raw.get("hyperbole", False)
+    if not isinstance(hyperbole, bool):
+        raise reader.fail(where, "hyperbole must be true or false")
+    return Entry(
+        id=entry_id,
+        level=level,
+        category=str(category),
+        patterns=reader.patterns(raw.get("patterns"), where),
+        hyperbole=hyperbole,
+        hedged_only=when == "hedged",
+    )
+
+
+def _idioms(reader: _Reader, raw: object) -> tuple[CompiledPattern, ...]:
+    if not isinstance(raw, list):
+        raise reader.fail("idioms", "must be a list")
+    compiled: list[CompiledPattern] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise reader.fail(f"idioms[{index}]", "must be a mapping with an id")
+        unknown = set(item) - _IDIOM_KEYS
+        if unknown:
+            raise reader.fail(f"idiom {item['id']!r}", f"unknown field(s) {sorted(unknown)}")
+        compiled.extend(reader.patterns(item.get("patterns"), f"idiom {item['id']!r}"))
+    return tuple(compiled)
+
+
+def _rewrites(reader: _Reader, raw: object) -> dict[tuple[str, ...], tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise reader.fail("rewrites", "must map what is written to what it means")
+    rewrites: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for source, target in raw.items():
+        if not isinstance(source, str) or not isinstance(target, str):
+            raise reader.fail("rewrites", f"{source!r}: {target!r} must both be text")
+        source_words, target_words = tuple(phrase_words(source)), tuple(phrase_words(target))
+        if not source_words or not target_words:
+            raise reader.fail("rewrites", f"{source!r}: {target!r} must both have words")
+        rewrites[source_words] = target_words
+        reader.vocabulary.update(source_words + target_words)
+    return rewrites
+
+
+def parse_lexicon(data: object, path: Path) -> Lexicon:
+    """Validate and compile the parsed YAML of one lexicon file."""
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: the file must be a mapping")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise LexiconError(f"{path}: unknown section(s) {sorted(unknown)}")
+    macros = data.get("macros") or {}
+    if not isinstance(macros, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in macros.items()
+    ):
+        raise LexiconError(f"{path}: macros: must map names to phrases")
+    reader = _Reader(path, macros)
+    language = data.get("language")
+    if not isinstance(language, str) or not language:
+        raise reader.fail("language", "must name the language, e.g. en")
+    negation = reader.section(data, "negation")
+    boosters = reader.section(data, "boosters")
+    fuzzy = reader.section(data, "fuzzy")
+    raw_entries = data.get("entries")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        raise reader.fail("entries", "must be a non-empty list")
+    seen: set[str] = set()
+    entries = tuple(_entry(reader, raw, i, seen) for i, raw in enumerate(raw_entries))
+    return Lexicon(
+        language=language,
+        entries=entries,
+        idioms=_idioms(reader, data.get("idioms", [])),
+        rewrites=_rewrites(reader, data.get("rewrites", {})),
+        fuzzy_protect=reader.words(fuzzy.get("protect"), "fuzzy.protect"),
+        negation_cues=reader.words(negation.get("cues"), "negation.cues"),
+        negation_phrases=reader.patterns(negation.get("phrases"), "negation.phrases"),
+        post_negation=reader.words(negation.get("after"), "negation.after"),
+        clause_breakers=reader.words(negation.get("clause_breakers"), "negation.clause_breakers"),
+        subject_pronouns=reader.words(negation.get("subjects"), "negation.subjects"),
+        hedges=reader.patterns(data.get("hedges"), "hedges"),
+        history=reader.patterns(data.get("history"), "history"),
+        resolution=reader.patterns(data.get("resolution"), "resolution"),
+        recent=reader.patterns(data.get("recent"), "recent"),
+        first_person=reader.words(data.get("first_person"), "first_person"),
+        third_party=reader.words(data.get("third_party"), "third_party"),
+        timeline=reader.patterns(boosters.get("timeline"), "boosters.timeline"),
+        means=reader.patterns(boosters.get("means"), "boosters.means"),
+        contexts=reader.patterns(data.get("contexts"), "contexts"),
+        vocabulary=frozenset(reader.vocabulary),
+    )
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    """Read one lexicon file; any problem raises LexiconError naming the file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise LexiconError(f"{path}: cannot be read: {error}") from None
+    return parse_lexicon(data, path)

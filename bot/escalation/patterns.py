@@ -1,0 +1,187 @@
+"""The small phrase language of the risk lexicons, compiled to regular expressions.
+
+A pattern is a readable phrase matched against a message's canonical tokens:
+
+    took all [of] my pills|meds        words in order; a|b is one word or the other
+    (going to|about to) kill {self}    ( ... | ... ) phrase alternatives, {name} a macro
+    [really] want to die               [ ... ] optional words (also with | inside)
+    pill*                              a word starting with "pill"
+    want ... die                       "..." up to four words in between, same sentence
+    *  #  ##  $                        any one word; a number; a number of ten or more;
+                                       the end of a clause (comma, full stop or end of text)
+
+Words are folded like messages are (lowercase, no accents, "i'm" -> "im"), and a
+comma in the message never stops a phrase from matching. Every pattern needs at
+least one required word: it is the anchor that decides cheaply whether the
+pattern's regular expression is worth running on a message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.escalation.normalize import phrase_words
+
+GAP_WORDS = 4
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty "
+    "thirty forty fifty sixty hundred dozen uno una dos tres cuatro cinco seis siete ocho "
+    "nueve diez doce quince veinte treinta cuarenta cincuenta cien docena"
+)
+_BIG_NUMBER_WORDS = (
+    "ten eleven twelve fifteen twenty thirty forty fifty sixty hundred dozen diez doce "
+    "quince veinte treinta cuarenta cincuenta cien docena"
+)
+_MACRO_RE = re.compile(r"\{([a-z_]+)\}")
+_SPECIAL = {
+    "*": r"[^ .,]+ ",
+    "#": r"(?:\d+|" + _NUMBER_WORDS.replace(" ", "|") + ") ",
+    "##": r"(?:\d\d+|" + _BIG_NUMBER_WORDS.replace(" ", "|") + ") ",
+    "...": r"(?:[^ .]+ ){0,%d}?" % GAP_WORDS,
+    "$": r"(?=[.,] |$)",
+}
+_BETWEEN = "(?:, )?"
+
+
+class PatternError(ValueError):
+    """A lexicon phrase that cannot be parsed or has no anchor word."""
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    """One phrase ready to run: its source, regex and anchor keys ("w:word" / "p:prefix")."""
+
+    source: str
+    regex: re.Pattern[str]
+    anchors: frozenset[str]
+
+
+def expand_macros(pattern: str, macros: Mapping[str, str]) -> str:
+    """Replace each {name} by its definition in parentheses (macros may use macros)."""
+    for _ in range(4):
+        if "{" not in pattern:
+            return pattern
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in macros:
+                raise PatternError(f"unknown macro {{{name}}}")
+            return f"({macros[name]})"
+
+        pattern = _MACRO_RE.sub(substitute, pattern)
+    if "{" in pattern or "}" in pattern:
+        raise PatternError("macros nest too deeply or a brace is unbalanced")
+    return pattern
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _closing(text: str, start: int) -> int:
+    pairs = {"(": ")", "[": "]"}
+    stack = [pairs[text[start]]]
+    for index in range(start + 1, len(text)):
+        ch = text[index]
+        if ch in pairs:
+            stack.append(pairs[ch])
+        elif ch in ")]":
+            if ch != stack.pop():
+                raise PatternError("brackets do not match")
+            if not stack:
+                return index
+    raise PatternError("a bracket is not closed")
+
+
+_Anchor = frozenset[str] | None
+
+
+def _word_regex(raw: str) -> tuple[str, _Anchor]:
+    """One written word (maybe "pill*") as regex; a folded word can become several tokens."""
+    prefix = raw.endswith("*") and len(raw) > 1
+    words = phrase_words(raw[:-1] if prefix else raw)
+    if not words:
+        raise PatternError(f"{raw!r} is not a word")
+    parts = [re.escape(word) + " " for word in words]
+    if prefix:
+        parts[-1] = re.escape(words[-1]) + "[^ .,]* "
+        key = f"p:{words[-1]}" if len(words) == 1 else f"w:{words[0]}"
+    else:
+        key = f"w:{max(words, key=len)}"
+    return _BETWEEN.join(parts), frozenset({key})
+
+
+def _anchor_score(anchor: frozenset[str]) -> tuple[int, int]:
+    shortest = min(len(key) for key in anchor)
+    prefixes = sum(key.startswith("p:") for key in anchor)
+    return (-prefixes, shortest)
+
+
+def _sequence(text: str) -> tuple[str, _Anchor]:
+    """Regex and best anchor for a sequence of elements."""
+    pieces: list[str] = []
+    anchors: list[frozenset[str]] = []
+    index = 0
+    while index < len(text):
+        ch = text[index]
+        if ch.isspace():
+            index += 1
+            continue
+        if ch in "([":
+            end = _closing(text, index)
+            inner = text[index + 1 : end]
+            alternatives = [_sequence(alt) for alt in _split_top(inner, "|")]
+            if any(not regex for regex, _ in alternatives):
+                raise PatternError("an alternative is empty")
+            group = "(?:" + "|".join(regex for regex, _ in alternatives) + ")"
+            if ch == "[":
+                pieces.append(group + "?")
+            else:
+                pieces.append(group)
+                alt_anchors = [anchor for _, anchor in alternatives]
+                if all(anchor is not None for anchor in alt_anchors):
+                    anchors.append(frozenset().union(*(a for a in alt_anchors if a is not None)))
+            index = end + 1
+            continue
+        if ch in ")]":
+            raise PatternError("a closing bracket has no opening one")
+        end = index
+        while end < len(text) and not text[end].isspace() and text[end] not in "()[]":
+            end += 1
+        word = text[index:end]
+        index = end
+        if word in _SPECIAL:
+            pieces.append(_SPECIAL[word])
+            continue
+        alternatives = [_word_regex(alt) for alt in word.split("|")]
+        if any(not alt for alt in word.split("|")):
+            raise PatternError(f"{word!r} has an empty alternative")
+        pieces.append("(?:" + "|".join(regex for regex, _ in alternatives) + ")")
+        anchors.append(frozenset().union(*(anchor for _, anchor in alternatives if anchor)))
+    best = max(anchors, key=_anchor_score) if anchors else None
+    return _BETWEEN.join(pieces), best
+
+
+def compile_pattern(pattern: str, macros: Mapping[str, str]) -> CompiledPattern:
+    """Parse one lexicon phrase; raises PatternError with the reason when it is malformed."""
+    if not pattern.strip():
+        raise PatternError("the phrase is empty")
+    expanded = expand_macros(pattern, macros)
+    body, anchor = _sequence(expanded)
+    if anchor is None:
+        raise PatternError("the phrase needs at least one required word")
+    return CompiledPattern(pattern, re.compile(r"(?:^|(?<= ))" + body), anchor)

@@ -1,0 +1,141 @@
+"""Where a matched risk phrase stands in its message: denied, hedged, past, someone else's.
+
+These rules decide how a match's level is adjusted, the way a crisis counsellor
+reads a text:
+
+* a clear, calm denial ("i'm not suicidal", "i would never hurt myself",
+  "suicidal? no.") removes the match; a hedged one ("i won't... i don't think",
+  "not going to kill myself probably") still needs a human;
+* history ("years ago", "when i was 16", "used to") lowers a match to concern,
+  unless the same clause says it is happening again; someone else's past or
+  resolved event ("my cousin overdosed back in 2019, he's fine now") drops out;
+* a stated time or means ("tonight", "i have the pills") raises a high match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.escalation.lexicon import Lexicon
+from bot.escalation.normalize import SENTENCE_BREAK, SOFT_BREAK
+from bot.escalation.view import Span, TextView
+
+NEGATION_WINDOW = 5
+HEDGE_BEFORE = 6
+HEDGE_AFTER = 4
+SUBJECT_WINDOW = 8
+TIMELINE_AFTER = 5
+TIMELINE_BEFORE = 4
+
+
+def _clause_start(view: TextView, lexicon: Lexicon, index: int) -> int:
+    """First token of the clause that holds token `index`."""
+    start = index
+    while start > 0:
+        text = view.tokens[start - 1].text
+        if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
+            break
+        start -= 1
+    return start
+
+
+def _clause_end(view: TextView, lexicon: Lexicon, index: int) -> int:
+    """One past the last token of the clause that holds token `index - 1`."""
+    end = index
+    while end < len(view.tokens):
+        text = view.tokens[end].text
+        if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
+            break
+        end += 1
+    return end
+
+
+def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
+    """A negation word shortly before the match, in its clause, with no new subject between."""
+    start = span[0]
+    for index in range(start - 1, max(start - 1 - NEGATION_WINDOW, -1), -1):
+        text = view.tokens[index].text
+        if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
+            return False
+        if text in lexicon.negation_cues:
+            return True
+        if text in lexicon.subject_pronouns:
+            return False
+    return False
+
+
+def denial_after(view: TextView, lexicon: Lexicon, span: Span) -> bool:
+    """The match is answered by a bare denial: "thoughts of hurting yourself? no."."""
+    index = span[1]
+    tokens = view.tokens
+    if index < len(tokens) and tokens[index].text in (SENTENCE_BREAK, SOFT_BREAK):
+        index += 1
+    if index >= len(tokens) or tokens[index].text not in lexicon.post_negation:
+        return False
+    return index + 1 >= len(tokens) or tokens[index + 1].text in (SENTENCE_BREAK, SOFT_BREAK)
+
+
+def hedged_negation_before(view: TextView, span: Span, phrases: Sequence[Span]) -> bool:
+    """A doubtful denial before the match in its sentence: "i don't think i'll ..."."""
+    sentence_start = view.sentence(span[0])[0]
+    return any(
+        max(sentence_start, span[0] - HEDGE_BEFORE) <= start and end <= span[0]
+        for start, end in phrases
+    )
+
+
+def hedged(view: TextView, lexicon: Lexicon, span: Span, hedges: Sequence[Span]) -> bool:
+    """A hedge just before the match, or closing the clause just after it ("... probably")."""
+    sentence_start = view.sentence(span[0])[0]
+    tokens = view.tokens
+    for start, end in hedges:
+        if max(sentence_start, span[0] - HEDGE_BEFORE) <= start and end <= span[0]:
+            return True
+        words_between = sum(
+            1 for t in tokens[span[1] : start] if t.text not in (SENTENCE_BREAK, SOFT_BREAK)
+        )
+        if start >= span[1] and words_between <= HEDGE_AFTER:
+            closes = end >= len(tokens) or tokens[end].text in (SENTENCE_BREAK, SOFT_BREAK)
+            if closes or _clause_end(view, lexicon, end) == end:
+                return True
+    return False
+
+
+def in_clause(view: TextView, lexicon: Lexicon, span: Span, cues: Sequence[Span]) -> bool:
+    """Some cue span lies in the same clause as the match."""
+    start = _clause_start(view, lexicon, span[0])
+    end = _clause_end(view, lexicon, span[1])
+    return any(start <= c_start and c_end <= end for c_start, c_end in cues)
+
+
+def in_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
+    """Some cue span lies in the same sentence as the match."""
+    start, _ = view.sentence(span[0])
+    _, end = view.sentence(max(span[1] - 1, span[0]))
+    return any(start <= c_start and c_end <= end for c_start, c_end in cues)
+
+
+def timeline_near(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
+    """A stated time right around the match: "kill myself tonight", "tonight i'll end it"."""
+    sentence_start, _ = view.sentence(span[0])
+    _, sentence_end = view.sentence(max(span[1] - 1, span[0]))
+    return any(
+        (span[1] <= start <= span[1] + TIMELINE_AFTER and end <= sentence_end)
+        or (max(sentence_start, span[0] - TIMELINE_BEFORE) <= start and end <= span[0])
+        for start, end in cues
+    )
+
+
+def about_someone_else(view: TextView, lexicon: Lexicon, span: Span) -> bool:
+    """The nearest subject before (or inside) the match is another person, not the client."""
+    for token in view.tokens[span[0] : span[1]]:
+        if token.text in lexicon.third_party:
+            return True
+    sentence_start, _ = view.sentence(span[0])
+    for index in range(span[0] - 1, max(sentence_start, span[0] - SUBJECT_WINDOW) - 1, -1):
+        text = view.tokens[index].text
+        if text in lexicon.first_person:
+            return False
+        if text in lexicon.third_party:
+            return True
+    return False

@@ -1,0 +1,243 @@
+"""The transactional outbox: messages and pages are written here inside the
+transaction that decided to send them, and an async sender delivers them.
+
+Delivery is at least once with an idempotency key per row: a crash between
+the provider's answer and our commit leaves the row `sending`, and it is
+retried with the same key (`recover_stale`). Rows are claimed with
+`FOR UPDATE SKIP LOCKED` where the engine has it, so two senders never take
+the same row. Crisis replies and pages have priority 0 and jump the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.base import (
+    Channel,
+    ChannelError,
+    PermanentSendError,
+    RateLimited,
+    RecipientBlocked,
+    RecipientOptedOut,
+)
+from bot.clock import Clock
+from bot.store.models import ContactPoint, Message, Outbox
+
+log = logging.getLogger(__name__)
+
+PRIORITY_URGENT = 0  # crisis replies, pages
+PRIORITY_REPLY = 5  # replies to a message the client just sent
+PRIORITY_SCHEDULED = 9  # check-ins, reminders
+
+# Message kinds that still go to a contact point that has opted out: the one
+# opt-out confirmation, and a crisis reply to a risk message sent after STOP.
+SENT_DESPITE_OPT_OUT = frozenset({"opt_out", "crisis"})
+
+MAX_ATTEMPTS = 8
+SENDING_TIMEOUT = timedelta(minutes=2)
+
+
+def queue_message(
+    session: Session,
+    *,
+    clinic_id: str,
+    client_id: int | None,
+    contact: ContactPoint | None,
+    channel: str,
+    address: str,
+    body: str,
+    kind: str,
+    priority: int,
+    now: datetime,
+    flow_run_id: int | None = None,
+) -> Message:
+    """Record an outbound message and its outbox row in the current transaction."""
+    message = Message(
+        clinic_id=clinic_id,
+        client_id=client_id,
+        contact_point_id=contact.id if contact is not None else None,
+        channel=channel,
+        address=address,
+        direction="out",
+        body=body,
+        status="queued",
+        kind=kind,
+        flow_run_id=flow_run_id,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    session.add(
+        Outbox(
+            kind="message",
+            channel=channel,
+            address=address,
+            body=body,
+            message_id=message.id,
+            priority=priority,
+            idempotency_key=f"msg-{message.id}",
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return message
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full jitter: up to 2^attempts seconds, capped at 10 min."""
+    ceiling = min(600.0, 2.0 ** max(attempts, 1))
+    return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    cancelled: int = 0
+
+
+class OutboxSender:
+    """Claims due outbox rows and delivers them through the channel adapters."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        channels: Mapping[str, Channel],
+        clock: Clock,
+    ) -> None:
+        self._sessions = session_factory
+        self._channels = channels
+        self._clock = clock
+
+    def _claim(self, limit: int) -> list[int]:
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            rows = session.scalars(
+                select(Outbox)
+                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                .order_by(Outbox.priority, Outbox.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.status = "sending"
+                row.attempts += 1
+                row.claimed_at = now
+            return [row.id for row in rows]
+
+    def recover_stale(self) -> int:
+        """Put rows left `sending` by a crashed sender back in the queue."""
+        cutoff = self._clock.now() - SENDING_TIMEOUT
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(Outbox)
+                .where(Outbox.status == "sending", Outbox.claimed_at < cutoff)
+                .values(status="pending")
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def run_once(self, limit: int = 100) -> SendReport:
+        report = SendReport()
+        for row_id in self._claim(limit):
+            await self._deliver(row_id, report)
+        return report
+
+    async def drain(self, limit: int = 100) -> SendReport:
+        """Send until nothing is due now."""
+        total = SendReport()
+        while True:
+            report = await self.run_once(limit)
+            total.sent += report.sent
+            total.failed += report.failed
+            total.retried += report.retried
+            total.cancelled += report.cancelled
+            if report.sent + report.failed + report.retried + report.cancelled == 0:
+                return total
+
+    async def _deliver(self, row_id: int, report: SendReport) -> None:
+        with self._sessions() as session:
+            row = session.get(Outbox, row_id)
+            if row is None:
+                return
+            message = session.get(Message, row.message_id) if row.message_id else None
+            contact = (
+                session.get(ContactPoint, message.contact_point_id)
+                if message is not None and message.contact_point_id
+                else None
+            )
+            if contact is not None and (contact.opted_out or contact.blocked) and (
+                message is None or message.kind not in SENT_DESPITE_OPT_OUT
+            ):
+                row.status = "cancelled"
+                row.last_error = "recipient opted out" if contact.opted_out else "bot blocked"
+                if message is not None:
+                    message.status = "failed"
+                    message.error_code = "opted_out" if contact.opted_out else "blocked"
+                session.commit()
+                report.cancelled += 1
+                return
+            channel = self._channels.get(row.channel)
+            now = self._clock.now()
+            if channel is None:
+                self._fail(row, message, f"no channel {row.channel!r} is configured", None)
+                session.commit()
+                report.failed += 1
+                return
+            try:
+                receipt = await channel.send(row.address, row.body, row.idempotency_key)
+            except RecipientOptedOut as exc:
+                if contact is not None:
+                    contact.opted_out = True
+                self._fail(row, message, str(exc), exc.code)
+                report.failed += 1
+            except RecipientBlocked as exc:
+                if contact is not None:
+                    contact.blocked = True
+                self._fail(row, message, str(exc), exc.code)
+                report.failed += 1
+            except PermanentSendError as exc:
+                self._fail(row, message, str(exc), exc.code)
+                report.failed += 1
+            except ChannelError as exc:
+                if row.attempts >= MAX_ATTEMPTS:
+                    self._fail(row, message, str(exc), exc.code)
+                    report.failed += 1
+                else:
+                    wait = (
+                        timedelta(seconds=exc.retry_after)
+                        if isinstance(exc, RateLimited)
+                        else backoff(row.attempts)
+                    )
+                    row.status = "pending"
+                    row.next_attempt_at = now + wait
+                    row.last_error = str(exc)
+                    report.retried += 1
+            else:
+                row.status = "sent"
+                row.sent_at = now
+                row.provider_id = receipt.provider_id
+                if message is not None:
+                    message.status = receipt.status
+                    message.provider_id = receipt.provider_id
+                    message.sent_at = now
+                report.sent += 1
+            session.commit()
+
+    @staticmethod
+    def _fail(row: Outbox, message: Message | None, error: str, code: str | None) -> None:
+        log.warning("outbox row %s failed permanently: %s", row.id, error)
+        row.status = "failed"
+        row.last_error = error
+        if message is not None:
+            message.status = "failed"
+            message.error_code = code or "error"

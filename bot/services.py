@@ -1,0 +1,44 @@
+"""The pure parts the shell works with, built once and passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.escalation.types import RiskDetector
+from bot.flows.schema import Flow
+from bot.nlu.types import AnswerParser, IntentClassifier
+
+
+@dataclass(frozen=True)
+class Services:
+    flows: Mapping[str, Flow]
+    parser: AnswerParser
+    interpreter: IntentClassifier
+    risk: RiskDetector
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    """The embedded defaults; a Rasa server when TETHER_RASA_URL is set; extra
+    flow files from TETHER_FLOWS_DIR beside the built-in ones."""
+    from bot.escalation.risk import default_detector
+    from bot.flows.loader import builtin_flows, load_flows
+    from bot.nlu.answers import EmbeddedAnswerParser
+    from bot.nlu.interpreter import default_interpreter
+
+    flows = dict(builtin_flows())
+    if settings is not None and settings.flows_dir:
+        flows.update(load_flows(Path(settings.flows_dir)))
+    interpreter: IntentClassifier = default_interpreter()
+    if settings is not None and settings.rasa_url:
+        from bot.nlu.rasa import RasaInterpreter
+
+        interpreter = RasaInterpreter(settings.rasa_url, fallback=interpreter)
+    return Services(
+        flows=flows,
+        parser=EmbeddedAnswerParser(),
+        interpreter=interpreter,
+        risk=default_detector(),
+    )

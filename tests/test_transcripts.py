@@ -1,0 +1,92 @@
+"""The project's own transcripts pass, through the same code as `tether simulate`;
+and the runner reports bad and unsupported transcripts instead of ignoring them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.services import Services, build_services
+from bot.transcripts.runner import run_file
+
+TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def services() -> Services:
+    return build_services()
+
+
+def test_there_are_enough_transcripts() -> None:
+    """The suite keeps at least 40 conversation transcripts."""
+    assert len(TRANSCRIPTS) >= 40
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+def test_transcript_passes(path: Path, services: Services) -> None:
+    """Each transcript plays out as written."""
+    verdict = run_file(path, services)
+    assert verdict.passed, verdict.line()
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_bad_key_is_named(tmp_path: Path, services: Services) -> None:
+    """A misspelt key fails the transcript with the key's path."""
+    path = write(tmp_path, "bad", "name: bad\nturns:\n  - clinet: hi\n")
+    verdict = run_file(path, services)
+    assert not verdict.passed
+    assert "turns.0.clinet: bad key" in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("snippet", "named"),
+    [
+        ("enroll:\n  - {flow: adherence, schedule: 'daily 20:00'}\n", "enroll"),
+        ("appointments:\n  - {id: A1, at: 2027-03-15T14:00}\n", "appointments"),
+        ("refills:\n  - {id: R1, due: 2027-03-20}\n", "refills"),
+        ("turns:\n  - page: {level: high}\n", "page"),
+    ],
+)
+def test_keys_not_supported_yet_fail_loudly(
+    tmp_path: Path, services: Services, snippet: str, named: str
+) -> None:
+    """Keys this version cannot act on are reported, never silently ignored."""
+    path = write(tmp_path, "unsupported", f"name: unsupported\n{snippet}")
+    verdict = run_file(path, services)
+    assert not verdict.passed
+    assert "not supported yet" in verdict.detail
+    assert named in verdict.detail
+
+
+def test_a_mismatch_says_what_was_expected_and_what_happened(
+    tmp_path: Path, services: Services
+) -> None:
+    """A failing bot turn names the expected text and the texts that were sent."""
+    path = write(tmp_path, "mismatch", "name: mismatch\nstart: phq9\nturns:\n"
+                 "  - bot: 'this text is never sent'\n")
+    verdict = run_file(path, services)
+    assert not verdict.passed
+    assert "this text is never sent" in verdict.detail
+    assert "got '" in verdict.detail
+
+
+def test_simulate_prints_a_line_per_transcript_and_exits_non_zero(tmp_path: Path) -> None:
+    """`tether simulate` prints PASS/FAIL lines, a count, and exits 1 on a failure."""
+    good = write(tmp_path, "good", "name: help works\nturns:\n  - client: HELP\n"
+                 "  - bot: STOP\nexpect:\n  sent_count: 1\n")
+    bad = write(tmp_path, "bad", "name: wrong count\nturns:\n  - client: HELP\n"
+                "expect:\n  sent_count: 5\n")
+    result = CliRunner().invoke(app, ["simulate", str(good), str(bad)])
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "PASS help works"
+    assert lines[1].startswith("FAIL wrong count: expected 5 bot messages, got 1")
+    assert lines[-1] == "1 passed, 1 failed"
+    assert result.exit_code == 1
