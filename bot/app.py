@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
@@ -25,6 +25,9 @@ from bot.outbox import OutboxSender
 from bot.services import Services, build_services
 from bot.store.db import make_engine, session_factory
 from bot.timers import fire_due
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramInbound
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,14 @@ def build_tether(settings: Settings, *, services: Services | None = None,
     sessions = session_factory(engine)
     clock = clock or SystemClock()
     channels: dict[str, Channel] = {"simulator": SimulatorChannel()}
+    if settings.twilio_enabled:
+        from bot.channels.sms import TwilioSmsChannel
+
+        channels["sms"] = TwilioSmsChannel.from_settings(settings)
+    if settings.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        channels["telegram"] = TelegramChannel.from_settings(settings)
     return Tether(
         settings=settings,
         engine=engine,
@@ -86,16 +97,46 @@ async def _sender_loop(tether: Tether) -> None:
             await asyncio.wait_for(tether.wake_sender.wait(), SENDER_IDLE_SECONDS)
 
 
+async def run_sender(tether: Tether) -> None:
+    """Deliver the outbox until cancelled (the app's lifespan, `tether telegram poll`)."""
+    await _sender_loop(tether)
+
+
 async def _fire_timers(tether: Tether) -> None:
     fired = await asyncio.to_thread(tether.fire_due_events)
     if fired:
         tether.wake_sender.set()
 
 
+async def close_channels(tether: Tether) -> None:
+    """Release the channels' HTTP connections."""
+    for channel in tether.channels.values():
+        aclose = getattr(channel, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(Exception):
+                await aclose()
+
+
+def _telegram_inbound(tether: Tether) -> TelegramInbound | None:
+    if not tether.settings.telegram_enabled:
+        return None
+    from bot.channels.telegram import TelegramInbound
+
+    return TelegramInbound(tether.settings, handle=tether.handle, sessions=tether.sessions,
+                           clock=tether.clock, wake=lambda: tether.wake_sender.set())
+
+
 def create_app(tether: Tether) -> FastAPI:
+    telegram = _telegram_inbound(tether)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         tether.wake_sender = asyncio.Event()
+        if telegram is not None:
+            try:
+                await telegram.start()
+            except Exception:
+                log.exception("Telegram is unreachable; webhook updates will retry it")
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(_fire_timers, "interval", seconds=TIMER_INTERVAL_SECONDS,
                           args=[tether], id="fire_due", max_instances=1, coalesce=True)
@@ -108,17 +149,23 @@ def create_app(tether: Tether) -> FastAPI:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
+            if telegram is not None:
+                await telegram.stop()
+            await close_channels(tether)
             tether.engine.dispose()
 
+    from bot.webhooks import router as webhooks_router
     from navigator_console.routes import router as console_router
     from navigator_console.simulator import router as simulator_router
 
     app = FastAPI(title="Tether", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.tether = tether
+    app.state.telegram = telegram
     app.add_middleware(SessionMiddleware, secret_key=tether.settings.secret_key,
                        same_site="lax", https_only=tether.settings.public_url.startswith("https"))
     app.include_router(console_router)
     app.include_router(simulator_router)
+    app.include_router(webhooks_router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

@@ -4,30 +4,36 @@ and services once, and calls into bot/; no business rules live here."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from bot.config import ConfigError, Settings, load_settings
 
+if TYPE_CHECKING:
+    from bot.scheduling.imports import Kind
+
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Tether: check-ins and care navigation between visits.")
 flows_app = typer.Typer(no_args_is_help=True, help="Flow files: validate, draw.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 clients_app = typer.Typer(no_args_is_help=True, help="Clients.")
+import_app = typer.Typer(no_args_is_help=True, help="Import appointments and refills (CSV).")
 app.add_typer(flows_app, name="flows")
 app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
+app.add_typer(import_app, name="import")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
-def _settings(**overrides: object) -> Settings:
+def _settings() -> Settings:
     try:
-        return load_settings(**overrides)
+        return load_settings()
     except ConfigError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -198,6 +204,106 @@ def clients_show(client_id: Annotated[int, typer.Argument(help="Client id.")]) -
     except NotFound as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]{name} must be a date like 2027-03-01, got {value!r}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command("enroll")
+def enroll_command(
+    client: Annotated[int, typer.Argument(help="Client id.")],
+    flow: Annotated[str, typer.Argument(help="Flow id, e.g. adherence.")],
+    schedule: Annotated[str, typer.Argument(
+        help="'daily 20:00', 'weekly mon 10:00', 'every 2 weeks fri 17:30' or an RRULE.")],
+    start: Annotated[str | None, typer.Option(help="First date (client's local date).")]
+    = None,
+    end: Annotated[str | None, typer.Option(help="Last date (client's local date).")] = None,
+) -> None:
+    """Enroll a client in a recurring check-in, in the client's own time zone."""
+    from zoneinfo import ZoneInfo
+
+    from bot.admin import open_database
+    from bot.clock import SystemClock
+    from bot.scheduling.commands import enroll_client
+    from bot.scheduling.service import EnrollmentError
+    from bot.services import build_services
+
+    settings = _settings()
+    first, last = _date_option(start, "--start"), _date_option(end, "--end")
+    try:
+        enrolled = enroll_client(open_database(settings), client_id=client, flow_id=flow,
+                                 schedule=schedule, known_flows=build_services(settings).flows,
+                                 now=SystemClock().now(), start=first, end=last)
+    except EnrollmentError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if enrolled.first_due is None:
+        out.print(f"enrollment {enrolled.enrollment_id}: no check-in left in that date range")
+        return
+    local = enrolled.first_due.astimezone(ZoneInfo(enrolled.timezone))
+    out.print(f"enrollment {enrolled.enrollment_id}: first check-in "
+              f"{local:%Y-%m-%d %H:%M} ({enrolled.timezone})")
+
+
+def _import(kind: Kind, file: Path, dry_run: bool) -> None:
+    from rich.progress import Progress
+
+    from bot.admin import open_database
+    from bot.clock import SystemClock
+    from bot.scheduling.imports import ImportFileError, import_csv
+
+    settings = _settings()
+    sessions = open_database(settings)
+    try:
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(f"importing {kind}", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = import_csv(sessions, kind, file, now=SystemClock().now(),
+                                dry_run=dry_run, progress=step)
+    except ImportFileError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    for problem in report.errors:
+        out.print(f"[red]{problem}[/red]")
+    verb = "would be" if dry_run else "were"
+    out.print(f"{report.rows} row(s): {report.created} {verb} created, {report.updated} "
+              f"{verb} updated, {report.unchanged} unchanged, {report.failed_rows} with errors"
+              + (" (dry run: nothing was written)" if dry_run else ""))
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@import_app.command("appointments")
+def import_appointments(
+    file: Annotated[Path, typer.Argument(help="CSV: external_id, client_id or "
+                                         "client_external_id, starts_at, clinician, kind, "
+                                         "location, status.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")]
+    = False,
+) -> None:
+    """Import appointments; re-importing updates rows by external_id."""
+    _import("appointments", file, dry_run)
+
+
+@import_app.command("refills")
+def import_refills(
+    file: Annotated[Path, typer.Argument(help="CSV: external_id, client_id or "
+                                         "client_external_id, due_date, status.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")]
+    = False,
+) -> None:
+    """Import refills; re-importing updates rows by external_id."""
+    _import("refills", file, dry_run)
 
 
 def main() -> None:

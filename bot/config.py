@@ -39,10 +39,14 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_messages_per_second: float = Field(
+        default=1.0, gt=0, description="pace per sending number: long code 1, toll-free 3"
+    )
 
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_messages_per_second: float = Field(default=25.0, gt=0)
 
     rasa_url: str | None = None
     smtp_url: str | None = None

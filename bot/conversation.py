@@ -30,7 +30,6 @@ from bot.services import Services
 from bot.store.models import Client, Clinic, ContactPoint, Message
 from bot.texts import render
 
-
 # A plain-language revocation opts out only when the interpreter is this sure.
 STOP_REQUEST_CONFIDENCE = 0.45
 

@@ -19,13 +19,14 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.demo_history import History
 from bot.escalation.service import raise_escalation
+from bot.flows.loader import builtin_flow_ids
+from bot.scheduling.service import enroll
 from bot.seed import create_client, create_clinic, create_user, simulator_address
 from bot.store.db import make_engine, session_factory, upgrade
 from bot.store.models import (
     Client,
     Clinic,
     ContactPoint,
-    Enrollment,
     EscalationNote,
     Page,
     User,
@@ -166,7 +167,7 @@ def _seed_client(session: Session, clinic: Clinic, spec: DemoClient, navigator: 
     assert history_contact is not None
     history = History(session, client, history_contact, rng)
     tz = ZoneInfo(spec.timezone or clinic.timezone)
-    _enroll(session, client, spec)
+    _enroll(session, client, spec, now)
 
     for week, (phq, gad) in enumerate(zip(spec.phq9, spec.gad7, strict=True)):
         days_ago = (WEEKS - 1 - week) * 7 + spec.offset_days
@@ -190,27 +191,37 @@ def _seed_client(session: Session, clinic: Clinic, spec: DemoClient, navigator: 
     if spec.cravings and spec.cravings[-1] >= 8:
         _craving_escalation(session, history, now - timedelta(hours=5))
     if spec.first == "Emily":
-        _resolved_callback(session, history, navigator, now - timedelta(days=10))
+        _resolved_callback(session, history, navigator, _local(now, tz, 10, time(13, 15)))
     return client
 
 
 def _local(now: datetime, tz: ZoneInfo, days_ago: int, at: time) -> datetime:
-    """`at` local time on the local date `days_ago` days before `now`; today's is kept
-    in the past by moving it to two hours ago."""
+    """`at` local time on the local date `days_ago` days before `now`. Today's, when
+    still ahead, becomes the latest daytime moment at least two hours ago."""
     day = (now.astimezone(tz) - timedelta(days=days_ago)).date()
     moment = datetime.combine(day, at, tzinfo=tz).astimezone(now.tzinfo)
-    return min(moment, now - timedelta(hours=2))
+    latest = now - timedelta(hours=2)
+    if moment <= latest:
+        return moment
+    local = latest.astimezone(tz)
+    if local.hour < 9:
+        local = datetime.combine(local.date() - timedelta(days=1), time(19, 0), tzinfo=tz)
+    elif local.hour >= 20:
+        local = datetime.combine(local.date(), time(19, 0), tzinfo=tz)
+    return local.astimezone(now.tzinfo)
 
 
-def _enroll(session: Session, client: Client, spec: DemoClient) -> None:
-    schedules = [("phq9", "weekly mon 10:00"), ("gad7", "weekly mon 10:30")]
+def _enroll(session: Session, client: Client, spec: DemoClient, now: datetime) -> None:
+    """Recurring check-ins, so the demo keeps texting its clients on the simulator."""
+    schedules = [("phq9", "weekly mon 10:00"), ("gad7", "weekly thu 10:00")]
     if spec.taken_rate is not None:
         schedules.append(("adherence", "daily 20:00"))
     if spec.cravings:
         schedules.append(("craving", "daily 18:00"))
+    known = builtin_flow_ids()
     for flow_id, schedule in schedules:
-        session.add(Enrollment(client_id=client.id, flow_id=flow_id, schedule=schedule,
-                               active=True, created_at=client.created_at))
+        enroll(session, client=client, flow_id=flow_id, schedule=schedule, now=now,
+               known_flows=known, start=client.created_at.date())
 
 
 def _item9_escalation(session: Session, history: History, result_id: int, at: datetime,

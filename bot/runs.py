@@ -4,6 +4,7 @@ run's timers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from bot.flows.effects import (
 )
 from bot.flows.engine import advance
 from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, queue_message
+from bot.scheduling.service import record_outcome
 from bot.services import Services
 from bot.store.models import Client, Clinic, ContactPoint, FlowRun, Result, TimedEvent
 
@@ -104,9 +106,11 @@ def preferred_contact(session: Session, client: Client) -> ContactPoint | None:
     return contacts[-1] if contacts else None
 
 
-def start_flow(turn: Turn, flow_id: str) -> FlowRun | None:
+def start_flow(turn: Turn, flow_id: str,
+               context: Mapping[str, str] | None = None) -> FlowRun | None:
     """Start `flow_id` for the turn's client; None when another run is live
-    (one conversation at a time)."""
+    (one conversation at a time). `context` adds values texts may use as
+    placeholders (e.g. {when} of a reminder) to the client's own."""
     flow = turn.services.flows.get(flow_id)
     if flow is None:
         raise UnknownFlow(flow_id, list(turn.services.flows))
@@ -123,7 +127,8 @@ def start_flow(turn: Turn, flow_id: str) -> FlowRun | None:
     )
     turn.session.add(run)
     turn.session.flush()
-    event = Start(lang=turn.client.language, context=flow_context(turn.clinic, turn.client))
+    event = Start(lang=turn.client.language,
+                  context={**flow_context(turn.clinic, turn.client), **(context or {})})
     step = advance(flow, None, event, turn.now, turn.services.parser)
     apply_step(turn, run, step)
     return run
@@ -165,6 +170,8 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
             )
             session.add(result)
             session.flush()
+            record_outcome(session, client_id=run.client_id, context=step.state.context,
+                           values=effect.values, now=turn.now)
         elif isinstance(effect, RaiseEscalation):
             raise_escalation(
                 session,

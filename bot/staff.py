@@ -167,12 +167,12 @@ def client_summaries(session: Session, clinic_id: str, now: datetime) -> list[Cl
         select(Message.client_id, func.max(Message.created_at))
         .where(Message.client_id.in_(ids), Message.direction == "in")
         .group_by(Message.client_id)
-    ).tuples().all())
+    ).all())
     escalations = dict(session.execute(
         select(Escalation.client_id, func.count(Escalation.id))
         .where(Escalation.client_id.in_(ids), Escalation.status.in_(OPEN_STATUSES))
         .group_by(Escalation.client_id)
-    ).tuples().all())
+    ).all())
     summaries = []
     for client in clients:
         taken, answered = adherence(session, client.id, now)

@@ -1,8 +1,12 @@
-"""Firing due timed events: flow reminders and expiry (check-ins, appointment
-and refill reminders and page re-sends join them as those features land).
+"""Firing due timed events: flow reminders and expiry, due check-ins and
+appointment and refill reminders (page re-sends join them as that lands).
 
 Each event fires in its own transaction. A reminder that falls in the
 client's quiet hours is moved to the end of them instead of being sent.
+Check-ins and reminders pass the gates of `bot.scheduling.planner` (stale,
+quiet hours, one conversation at a time, daily cap) in
+`bot.scheduling.firing`. A scheduled check-in that expires unanswered may
+flag the client for follow-up (`bot.scheduling.service.note_unanswered`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.flows.effects import Expire, Timeout
 from bot.outbox import PRIORITY_SCHEDULED
 from bot.runs import Turn, advance_run, client_timezone, preferred_contact
+from bot.scheduling.firing import fire_scheduled
 from bot.scheduling.quiet import next_allowed, parse_hhmm
+from bot.scheduling.service import CHECKIN, SCHEDULED_KINDS, note_unanswered
 from bot.services import Services
 from bot.store.models import Client, Clinic, FlowRun, TimedEvent
 
@@ -50,6 +56,9 @@ def fire(session: Session, services: Services, event: TimedEvent, now: datetime)
     event.claimed_at = now
     if event.kind in {"flow_reminder", "flow_expiry"}:
         _fire_flow_timer(session, services, event, now)
+    elif event.kind in SCHEDULED_KINDS:
+        fire_scheduled(session, services, event, now)
+        return
     else:
         event.status = "missed"
         event.done_at = now
@@ -85,3 +94,11 @@ def _fire_flow_timer(session: Session, services: Services, event: TimedEvent,
         advance_run(turn, run, Timeout(step_id=str(payload.get("step_id", "")), token=token))
     else:
         advance_run(turn, run, Expire(token=token))
+        if run.status == "expired" and _scheduled_checkin(session, run.id):
+            note_unanswered(session, clinic, client, now)
+
+
+def _scheduled_checkin(session: Session, run_id: int) -> bool:
+    """True when the run was started by a due check-in of an enrollment."""
+    return session.scalar(select(TimedEvent.id).where(
+        TimedEvent.flow_run_id == run_id, TimedEvent.kind == CHECKIN).limit(1)) is not None

@@ -21,7 +21,7 @@ from navigator_console.auth import (
     tether_of,
 )
 from navigator_console.charts import GAD7_BANDS, PHQ9_BANDS, trend_chart
-from navigator_console.templating import STATIC_DIR, flash, render
+from navigator_console.templating import STATIC_DIR, error_page, flash, render
 
 router = APIRouter()
 
@@ -37,10 +37,6 @@ def _clinic(session: Session, user: User) -> Clinic:
 
 def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
-
-
-def _not_found(exc: staff.StaffError) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
 
 
 # ---- signing in ---------------------------------------------------------------------
@@ -101,7 +97,7 @@ def queue_fragment(request: Request, user: Annotated[User, Depends(signed_in_api
         clinic = _clinic(session, user)
         queue = staff.escalation_queue(session, user.clinic_id)
         return render(request, "_queue.html", user=user, clinic=clinic, queue=queue,
-                      now=tether.clock.now())
+                      now=tether.clock.now(), fragment=True)
 
 
 # ---- a client -------------------------------------------------------------------------
@@ -116,7 +112,7 @@ def client_page(request: Request, user: SignedIn, client_id: int) -> Response:
         try:
             record = staff.view_client(session, user, client_id, now)
         except staff.NotFound as exc:
-            raise _not_found(exc) from None
+            return error_page(request, 404, str(exc), user=user, clinic=clinic)
         charts = []
         for instrument, title, bands in (("phq9", "PHQ-9 total", PHQ9_BANDS),
                                          ("gad7", "GAD-7 total", GAD7_BANDS)):
@@ -140,7 +136,7 @@ def escalation_page(request: Request, user: SignedIn, escalation_id: int) -> Res
         try:
             escalation, pages = staff.view_escalation(session, user, escalation_id, now)
         except staff.NotFound as exc:
-            raise _not_found(exc) from None
+            return error_page(request, 404, str(exc), user=user, clinic=clinic)
         return render(request, "escalation.html", user=user, clinic=clinic,
                       escalation=escalation, pages=pages, outcomes=staff.OUTCOMES, now=now)
 
@@ -159,7 +155,7 @@ def _act_on_escalation(request: Request, user: User, escalation_id: int, action:
                 staff.resolve(session, user, escalation_id, fields["outcome"], now,
                               note=fields["note"])
     except staff.NotFound as exc:
-        raise _not_found(exc) from None
+        return error_page(request, 404, str(exc), user=user, clinic=None)
     except staff.InvalidAction as exc:
         flash(request, str(exc))
     return _see_other(f"/escalations/{escalation_id}")
@@ -198,7 +194,7 @@ def audit_page(request: Request, user: SignedIn) -> Response:
         try:
             events = staff.audit_log(session, user)
         except staff.NotAllowed as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+            return error_page(request, 403, str(exc), user=user, clinic=clinic)
         return render(request, "audit.html", user=user, clinic=clinic, events=events)
 
 

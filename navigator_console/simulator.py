@@ -18,7 +18,7 @@ from bot.channels.base import InboundMessage
 from bot.runs import UnknownFlow, start_flow_for_client
 from bot.store.models import Clinic, Message, User
 from navigator_console.auth import check_csrf, signed_in, signed_in_api, tether_of
-from navigator_console.templating import flash, local_time, render
+from navigator_console.templating import error_page, flash, local_time, render
 
 router = APIRouter(prefix="/simulator")
 
@@ -56,7 +56,7 @@ def simulator_chat(request: Request, user: Annotated[User, Depends(signed_in)],
         try:
             chosen = staff.simulator_contact(session, user, client_id)
         except staff.NotFound as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+            return error_page(request, 404, str(exc), user=user, clinic=clinic)
         messages = staff.simulator_messages(session, chosen)
         return render(request, "simulator.html", user=user, clinic=clinic, contacts=contacts,
                       chosen=chosen, messages=messages, flows=sorted(tether.services.flows))

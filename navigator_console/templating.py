@@ -54,9 +54,10 @@ def templates() -> Jinja2Templates:
 
 
 def render(request: Request, name: str, *, user: User | None, clinic: Clinic | None,
-           status_code: int = 200, **context: Any) -> Response:
-    """Render a page with the signed-in user, the clinic and the CSRF token."""
-    flash = request.session.pop("flash", None)
+           status_code: int = 200, fragment: bool = False, **context: Any) -> Response:
+    """Render a page with the signed-in user, the clinic and the CSRF token; a
+    fragment (polled into a page) leaves the one-time message for the next page."""
+    flash = None if fragment else request.session.pop("flash", None)
     context.update(
         user=user,
         clinic=clinic,
@@ -65,6 +66,15 @@ def render(request: Request, name: str, *, user: User | None, clinic: Clinic | N
         flash=flash,
     )
     return templates().TemplateResponse(request, name, context, status_code=status_code)
+
+
+ERROR_TITLES = {403: "Not allowed", 404: "Not found"}
+
+
+def error_page(request: Request, status_code: int, message: str, *, user: User | None,
+               clinic: Clinic | None) -> Response:
+    return render(request, "error.html", user=user, clinic=clinic, status_code=status_code,
+                  title=ERROR_TITLES.get(status_code, "Something went wrong"), message=message)
 
 
 def flash(request: Request, message: str) -> None:

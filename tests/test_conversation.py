@@ -178,9 +178,9 @@ def test_one_conversation_at_a_time(phone: Phone) -> None:
 
 
 FORBIDDEN = re.compile(
-    r"phq|gad|audit|c-ssrs|columbia|score|total|severity|depress|anxiety disorder|opioid|"
-    r"buprenorphine|naloxone|sertraline|suboxone|methadone|addiction|substance|rehab|"
-    r"diagnos|disorder|treatment program",
+    r"phq|gad|audit|c-ssrs|columbia|score|total|severity|depression|depresi[oó]n|"
+    r"anxiety disorder|opioid|buprenorphine|naloxone|sertraline|suboxone|methadone|"
+    r"addiction|substance|rehab|diagnos|disorder|treatment program",
     re.IGNORECASE,
 )
 

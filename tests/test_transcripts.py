@@ -49,9 +49,6 @@ def test_a_bad_key_is_named(tmp_path: Path, services: Services) -> None:
 @pytest.mark.parametrize(
     ("snippet", "named"),
     [
-        ("enroll:\n  - {flow: adherence, schedule: 'daily 20:00'}\n", "enroll"),
-        ("appointments:\n  - {id: A1, at: 2027-03-15T14:00}\n", "appointments"),
-        ("refills:\n  - {id: R1, due: 2027-03-20}\n", "refills"),
         ("turns:\n  - page: {level: high}\n", "page"),
     ],
 )

@@ -7,7 +7,7 @@ A pattern is a readable phrase matched against a message's canonical tokens:
     [really] want to die               [ ... ] optional words (also with | inside)
     pill*                              a word starting with "pill"
     want ... die                       "..." up to four words in between, same sentence
-    *  #  ##  $                        any one word; a number; a number of ten or more;
+    *  #  ##  ####  $                  any one word; a number; a number of ten or more; a year;
                                        the end of a clause (comma, full stop or end of text)
 
 Words are folded like messages are (lowercase, no accents, "i'm" -> "im"), and a
@@ -39,6 +39,7 @@ _SPECIAL = {
     "*": r"[^ .,]+ ",
     "#": r"(?:\d+|" + _NUMBER_WORDS.replace(" ", "|") + ") ",
     "##": r"(?:\d\d+|" + _BIG_NUMBER_WORDS.replace(" ", "|") + ") ",
+    "####": r"(?:19|20)\d\d ",
     "...": r"(?:[^ .]+ ){0,%d}?" % GAP_WORDS,
     "$": r"(?=[.,] |$)",
 }

@@ -162,8 +162,9 @@ def _read_in_context(
 def _combine(evidence: list[Evidence]) -> RiskAssessment:
     if not evidence:
         return NO_RISK
+    unique = {(e.rule, e.span): e for e in sorted(evidence, key=lambda e: e.level)}
     ranked = sorted(
-        evidence, key=lambda e: (-e.level, CATEGORY_PRIORITY.index(e.category))
+        unique.values(), key=lambda e: (-e.level, CATEGORY_PRIORITY.index(e.category))
     )
     top = ranked[0]
     return RiskAssessment(top.level, top.category, tuple(ranked))

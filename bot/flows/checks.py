@@ -204,9 +204,9 @@ def _translations(text: Text, where: str) -> Iterator[str]:
     for lang in LANGS:
         if not (text.get(lang) or "").strip():
             yield f"missing {_LANGUAGE_NAMES.get(lang, lang)} ({lang}) translation of {where}"
-    for lang in text:
-        if lang not in LANGS:
-            yield f"unsupported language {lang!r} in {where}"
+    for code in text:
+        if code not in LANGS:
+            yield f"unsupported language {code!r} in {where}"
 
 
 def _opt_out_text(text: Text, where: str) -> Iterator[str]:

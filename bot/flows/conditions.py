@@ -47,7 +47,7 @@ def _subject(condition: Condition, answers: Mapping[str, Any],
         values = [answers.get(key) for key in condition.sum]
         if not all(_is_number(value) for value in values):
             return _MISSING
-        return sum(values)  # type: ignore[arg-type]  # checked numbers above
+        return sum(values)
     if condition.context is not None:
         found = context.get(condition.context)
         return _MISSING if found is None else found.strip().lower()

@@ -135,7 +135,8 @@ class RecordResult:
     items: dict[str, Any] = field(default_factory=dict)  # item answers by answer key
     total: int | None = None
     severity: str | None = None
-    loinc: dict[str, str] = field(default_factory=dict)  # e.g. {"panel": "44249-1", "total": "44261-6"}
+    # e.g. {"panel": "44249-1", "total": "44261-6"}
+    loinc: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

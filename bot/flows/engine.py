@@ -46,7 +46,6 @@ from bot.flows.effects import (
     Finished,
     RaiseEscalation,
     RecordResult,
-    Resume,
     RunState,
     Send,
     SetTimer,
@@ -97,7 +96,7 @@ def advance(flow: Flow, state: RunState | None, event: Event, now: datetime,
         return _timeout(flow, state, event)
     if isinstance(event, Expire):
         return _expire(flow, state, event, now)
-    return _resume(flow, state, event, now)
+    return _resume(flow, state, now)
 
 
 def current_question_text(flow: Flow, state: RunState) -> str | None:
@@ -147,7 +146,7 @@ def _answer(flow: Flow, state: RunState, event: Answer, now: datetime,
         return walk.result(_end_incomplete(flow, state, "abandoned", walk))
     state = state.evolve(answers={**state.answers, ask.key: value})
     step = flow.step(state.step_id)
-    return walk.result(_run_from(flow, state, _next(step, flow, state), now, walk))
+    return walk.result(_run_from(flow, state, _next(step, state), now, walk))
 
 
 def _timeout(flow: Flow, state: RunState, event: Timeout) -> Step:
@@ -173,7 +172,7 @@ def _expire(flow: Flow, state: RunState, event: Expire, now: datetime) -> Step:
     return walk.result(_end_incomplete(flow, state, "expired", walk))
 
 
-def _resume(flow: Flow, state: RunState, event: Resume, now: datetime) -> Step:
+def _resume(flow: Flow, state: RunState, now: datetime) -> Step:
     if state.status not in ("active", "paused"):
         return Step(state, ())
     walk = _Walk()
@@ -198,7 +197,7 @@ def _run_from(flow: Flow, state: RunState, step_id: str | None, now: datetime,
             walk.effects.append(Send(_text(render.pick(step.say, state.lang), state), step.kind))
         elif step.act is not None:
             state = _act(flow, state, step.act, walk)
-        step_id = _next(step, flow, state)
+        step_id = _next(step, state)
     raise FlowError(f"flow {flow.id!r}: more than {MAX_STEPS_PER_EVENT} steps without a question")
 
 
@@ -277,7 +276,7 @@ def _ask_at(flow: Flow, step_id: str) -> Ask:
     return ask
 
 
-def _next(step: FlowStep, flow: Flow, state: RunState) -> str | None:
+def _next(step: FlowStep, state: RunState) -> str | None:
     for branch in step.branches:
         if holds(branch.when, state.answers, state.context):
             return branch.goto

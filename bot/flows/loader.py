@@ -10,6 +10,7 @@ any problem (FlowError, carrying them all). The built-in flows are
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,16 +46,28 @@ class FlowError(ValueError):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that notes duplicate mapping keys instead of keeping the last."""
+    """SafeLoader that notes duplicate mapping keys instead of keeping the
+    last, and reads only true/false as booleans (YAML 1.2): a label such as
+    `{en: No, es: "No"}` stays text instead of turning into False."""
 
     duplicates: list[str]
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode,
                        deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         if key in seen and key != "<<":
             line = key_node.start_mark.line + 1
             loader.duplicates.append(f"line {line}: duplicate key {key!r}")
@@ -64,7 +77,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode,
 
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -74,7 +87,7 @@ def _read_yaml(text: str) -> tuple[Any, list[str]]:
     try:
         return loader.get_single_data(), loader.duplicates
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from bot.flows.schema import Ask, Text
 
 FALLBACK_LANG = "en"
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)?)\}")
+PLACEHOLDER = re.compile(r"\{(answer\.[a-z0-9_]+|[a-z_][a-z0-9_]*)\}")
 # When the clinic has no crisis line of its own, the universal one still works.
 DEFAULTS: dict[str, str] = {"crisis_line": "911"}
 

@@ -124,7 +124,9 @@ class Condition(_Model):
     lte: Number | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
 
-    SUBJECTS: ClassVar[tuple[str, ...]] = ("answer", "sum", "context", "result", "any", "all", "not_")
+    SUBJECTS: ClassVar[tuple[str, ...]] = (
+        "answer", "sum", "context", "result", "any", "all", "not_",
+    )
     OPERATORS: ClassVar[tuple[str, ...]] = ("eq", "ne", "gt", "gte", "lt", "lte", "in_")
 
     def subjects(self) -> list[str]:
@@ -261,7 +263,7 @@ class Flow(_Model):
 
     _index: dict[str, Step] = PrivateAttr(default_factory=dict)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, _context: Any, /) -> None:
         self._index = {step.id: step for step in self.steps}
 
     @property

@@ -7,16 +7,17 @@ values it could still work out (the engine uses those only to decide
 safety escalations of an unfinished run; an incomplete result is recorded
 with its status alone and no total).
 
-| instrument | items | total | bands / cut-off |
-|---|---|---|---|
-| phq9 | item1-item9 scored 0-3; item10 (difficulty, 0-3) kept as a label | 0-27 | minimal 0-4, mild 5-9, moderate 10-14, moderately_severe 15-19, severe 20-27 |
-| phq2 | item1-item2 (PHQ-9 items 1-2) | 0-6 | positive at >= 3 |
-| gad7 | item1-item7 scored 0-3 | 0-21 | minimal 0-4, mild 5-9, moderate 10-14, severe 15-21 |
-| gad2 | item1-item2 (GAD-7 items 1-2) | 0-6 | positive at >= 3 |
-| auditc | item1-item3 scored 0-4 | 0-12 | positive at >= 4 men, >= 3 women |
-| cssrs | q1-q6 yes/no, q6_recent | - | risk none / low / moderate / high |
-| adherence | taken yes/no, reason | - | - |
-| craving | score 0-10, trigger | - | - |
+- phq9: items 1-9 scored 0-3, total 0-27; minimal 0-4, mild 5-9, moderate
+  10-14, moderately_severe 15-19, severe 20-27. Item 10 (difficulty, 0-3)
+  is not scored and is kept as a label.
+- phq2: PHQ-9 items 1-2, total 0-6, positive at 3 or more.
+- gad7: items 1-7 scored 0-3, total 0-21; minimal 0-4, mild 5-9, moderate
+  10-14, severe 15-21.
+- gad2: GAD-7 items 1-2, total 0-6, positive at 3 or more.
+- auditc: items 1-3 scored 0-4, total 0-12; positive at 4 or more for men,
+  3 or more for women (and when sex is unknown).
+- cssrs: yes/no q1-q6 and q6_recent; risk none / low / moderate / high.
+- adherence: taken yes/no and the reason when not; craving: 0-10 and trigger.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ PHQ9_DIFFICULTY = ("not_difficult_at_all", "somewhat_difficult", "very_difficult
                    "extremely_difficult")
 
 
-def score_phq9(answers: Answers, context: Context) -> Scored:
+def score_phq9(answers: Answers, _context: Context) -> Scored:
     keys = [f"item{n}" for n in range(1, 10)]
     scores = _scores(answers, keys)
     difficulty = _scores(answers, ["item10"])
@@ -134,15 +135,15 @@ def _two_item_screen(instrument: str, answers: Answers) -> Scored:
     return Scored(instrument, "complete", values, _items(answers, keys), total)
 
 
-def score_phq2(answers: Answers, context: Context) -> Scored:
+def score_phq2(answers: Answers, _context: Context) -> Scored:
     return _two_item_screen("phq2", answers)
 
 
-def score_gad2(answers: Answers, context: Context) -> Scored:
+def score_gad2(answers: Answers, _context: Context) -> Scored:
     return _two_item_screen("gad2", answers)
 
 
-def score_gad7(answers: Answers, context: Context) -> Scored:
+def score_gad7(answers: Answers, _context: Context) -> Scored:
     keys = [f"item{n}" for n in range(1, 8)]
     scores = _scores(answers, keys)
     if scores is None:
@@ -203,7 +204,7 @@ def cssrs_risk(answers: Answers) -> str:
     return "none"
 
 
-def score_cssrs(answers: Answers, context: Context) -> Scored:
+def score_cssrs(answers: Answers, _context: Context) -> Scored:
     required = ["q1", "q2", "q6"]
     if answers.get("q2") is True:
         required += ["q3", "q4", "q5"]
@@ -216,7 +217,7 @@ def score_cssrs(answers: Answers, context: Context) -> Scored:
     return Scored("cssrs", "complete", values, _items(answers, CSSRS_KEYS), severity=risk)
 
 
-def score_adherence(answers: Answers, context: Context) -> Scored:
+def score_adherence(answers: Answers, _context: Context) -> Scored:
     keys = ["taken", "reason"]
     taken = answers.get("taken")
     if not isinstance(taken, bool):
@@ -234,7 +235,7 @@ def score_adherence(answers: Answers, context: Context) -> Scored:
 CRAVING_SKIPPED = "skipped"  # the trigger option a client chooses with SKIP
 
 
-def score_craving(answers: Answers, context: Context) -> Scored:
+def score_craving(answers: Answers, _context: Context) -> Scored:
     keys = ["score", "trigger"]
     score = _scores(answers, ["score"])
     if score is None:

@@ -41,3 +41,17 @@ def next_allowed(moment: datetime, tz: str, start: time, end: time) -> datetime:
         day = day + timedelta(days=1)
     wake = datetime.combine(day, end, tzinfo=zone)
     return wake.astimezone(UTC)
+
+
+LEGAL_START = time(8, 0)  # texts that were not asked for go between 08:00...
+LEGAL_END = time(21, 0)  # ...and 21:00, the client's local time
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time]:
+    """A clinic's quiet hours, refused when they would let texts go outside
+    the legal 08:00-21:00 sending window (quiet must cover 21:00-08:00)."""
+    start, end = parse_window(value)
+    if not (start > end and start <= LEGAL_END and end >= LEGAL_START):
+        raise ValueError(f"quiet hours {value!r} must cover at least 21:00-08:00 (texts may "
+                         "only go out between 08:00 and 21:00 local time)")
+    return start, end

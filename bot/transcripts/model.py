@@ -7,12 +7,15 @@ version cannot act on yet are refused as "not supported yet", never ignored.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.scheduling.quiet import parse_quiet_hours
+from bot.scheduling.recurrence import parse_schedule
 
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -39,6 +42,43 @@ class ClinicOverrides(Strict):
     crisis_line: str | None = None
     name: str | None = None
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _legal(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_quiet_hours(value)
+        return value
+
+
+class EnrollSpec(Strict):
+    """A recurring check-in from the start of the transcript."""
+
+    flow: str
+    schedule: str
+    start: date | None = None
+    end: date | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+
+class AppointmentSpec(Strict):
+    """An appointment at a local date and time; reminders are timed from it."""
+
+    id: str
+    at: datetime
+    clinician: str | None = None
+    kind: str | None = None
+    location: str | None = None
+
+
+class RefillSpec(Strict):
+    id: str
+    due: date
+
 
 class ClientSpec(Strict):
     language: str = "en"
@@ -63,14 +103,18 @@ class PageExpectation(Strict):
     level: str | None = None
 
 
+ACTIONS = ("bot", "client", "advance", "outage", "no_bot", "page")
+
+
 class TurnSpec(Strict):
     bot: str | BotExpectation | None = None
     client: str | None = None
     advance: str | None = None
     no_bot: bool | None = None
     page: PageExpectation | None = None
+    outage: str | None = None  # the scheduler is down this long; due events fire after
 
-    @field_validator("advance")
+    @field_validator("advance", "outage")
     @classmethod
     def _duration(cls, value: str | None) -> str | None:
         if value is not None:
@@ -78,10 +122,9 @@ class TurnSpec(Strict):
         return value
 
     def action(self) -> str:
-        given = [name for name in ("bot", "client", "advance", "no_bot", "page")
-                 if getattr(self, name) is not None]
+        given = [name for name in ACTIONS if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError(f"a turn has exactly one of bot, client, advance, no_bot, page; "
+            raise ValueError(f"a turn has exactly one of {', '.join(ACTIONS)}; "
                              f"got {given or 'none'}")
         return given[0]
 
@@ -98,17 +141,16 @@ class Transcript(Strict):
     now: datetime | None = None
     clinic: ClinicOverrides = Field(default_factory=ClinicOverrides)
     client: ClientSpec = Field(default_factory=ClientSpec)
-    enroll: list[dict[str, Any]] | None = None
-    appointments: list[dict[str, Any]] | None = None
-    refills: list[dict[str, Any]] | None = None
+    enroll: list[EnrollSpec] = Field(default_factory=list)
+    appointments: list[AppointmentSpec] = Field(default_factory=list)
+    refills: list[RefillSpec] = Field(default_factory=list)
     start: str | None = None
     turns: list[TurnSpec] = Field(default_factory=list)
     expect: Expectations = Field(default_factory=Expectations)
 
     def unsupported(self) -> list[str]:
         """Keys of the format this version cannot act on yet."""
-        found = [key for key in ("enroll", "appointments", "refills")
-                 if getattr(self, key) is not None]
+        found: list[str] = []
         if any(turn.page is not None for turn in self.turns):
             found.append("turns[].page")
         return found

@@ -22,6 +22,7 @@ from bot.clock import SimulatedClock
 from bot.conversation import handle_inbound
 from bot.outbox import PRIORITY_REPLY, OutboxSender
 from bot.runs import Turn, UnknownFlow, start_flow
+from bot.scheduling.service import EnrollmentError, enroll, save_appointment, save_refill
 from bot.seed import create_client, create_clinic, create_user, simulator_address
 from bot.services import Services
 from bot.store.db import create_all, make_engine, session_factory
@@ -115,7 +116,31 @@ class _Run:
                                      created_at=now))
             return client.id, address
 
+    def _schedule(self) -> None:
+        """Enrollments, appointments and refills of the transcript, planned now."""
+        now = self.clock.now()
+        zone = ZoneInfo(self.tz)
+        with self.sessions.begin() as session:
+            client = session.get(Client, self.client_id)
+            assert client is not None
+            for spec in self.t.enroll:
+                try:
+                    enroll(session, client=client, flow_id=spec.flow, schedule=spec.schedule,
+                           now=now, known_flows=self.services.flows, start=spec.start,
+                           end=spec.end)
+                except EnrollmentError as exc:
+                    raise TranscriptError(f"enroll: {exc}") from None
+            for appointment in self.t.appointments:
+                save_appointment(session, client=client, external_id=appointment.id,
+                                 starts_at=appointment.at.replace(tzinfo=zone).astimezone(UTC),
+                                 now=now, clinician=appointment.clinician,
+                                 kind=appointment.kind, location=appointment.location)
+            for refill in self.t.refills:
+                save_refill(session, client=client, external_id=refill.id,
+                            due_date=refill.due, now=now)
+
     async def play(self) -> None:
+        self._schedule()
         if self.t.start:
             with self.sessions.begin() as session:
                 start_flow(self._turn(session), self.t.start)
@@ -132,6 +157,12 @@ class _Run:
             elif action == "advance":
                 self._new_batch()
                 await self._advance(parse_duration(str(spec.advance)))
+            elif action == "outage":
+                # Nothing fires while the scheduler is down; on its return,
+                # everything that came due fires at once (stale ones are skipped).
+                self._new_batch()
+                self.clock.advance(parse_duration(str(spec.outage)))
+                await self._advance(timedelta(0))
             elif action == "bot":
                 self._expect_bot(where, spec.bot)  # type: ignore[arg-type]
             elif action == "no_bot":

@@ -4,11 +4,11 @@ and a browser-like client that signs in the way a person does."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from bot.app import Tether, build_tether, create_app
 from bot.clock import SimulatedClock
@@ -28,10 +28,12 @@ def services() -> Services:
 
 @pytest.fixture
 def tether(tmp_path: Path, services: Services) -> Iterator[Tether]:
-    settings = load_settings(env={
-        "TETHER_DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-        "TETHER_SECRET_KEY": "console-test-secret-0123456789",
-    })
+    settings = load_settings(
+        env={
+            "TETHER_DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
+            "TETHER_SECRET_KEY": "console-test-secret-0123456789",
+        }
+    )
     tether = build_tether(settings, services=services, clock=SimulatedClock(T0))
     create_all(tether.engine)
     yield tether
@@ -45,10 +47,15 @@ def world(tether: Tether) -> World:
 
 
 @pytest.fixture
-def browser(tether: Tether, world: World) -> Iterator[TestClient]:
-    """A client of the running app (lifespan included: the sender delivers)."""
-    with TestClient(create_app(tether), follow_redirects=False) as client:
-        yield client
+async def browser(tether: Tether, world: World) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the running app, lifespan included (so the outbox sender delivers)."""
+    app = create_app(tether)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", follow_redirects=False
+        ) as client:
+            yield client
 
 
 def csrf_of(html: str) -> str:
@@ -57,16 +64,19 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(browser: TestClient, email: str = NAVIGATOR_EMAIL, password: str = PASSWORD) -> str:
+async def sign_in(
+    browser: httpx.AsyncClient, email: str = NAVIGATOR_EMAIL, password: str = PASSWORD
+) -> str:
     """Sign in through the login form; returns the session's CSRF token."""
-    token = csrf_of(browser.get("/login").text)
-    response = browser.post("/login", data={"email": email, "password": password,
-                                            "csrf_token": token, "next": "/"})
+    token = csrf_of((await browser.get("/login")).text)
+    response = await browser.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"}
+    )
     assert response.status_code == 303, response.text
-    return csrf_of(browser.get("/").text)
+    return csrf_of((await browser.get("/")).text)
 
 
 @pytest.fixture
-def navigator(browser: TestClient) -> tuple[TestClient, str]:
+async def navigator(browser: httpx.AsyncClient) -> tuple[httpx.AsyncClient, str]:
     """The browser signed in as a navigator of clinic "north", with its CSRF token."""
-    return browser, sign_in(browser)
+    return browser, await sign_in(browser)

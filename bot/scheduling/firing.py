@@ -1,0 +1,143 @@
+"""Firing a due check-in or reminder: the gates of `planner.gate`, then the
+flow starts (one conversation at a time) and a check-in plans its next
+occurrence. Runs in the caller's transaction; sets the event's final status:
+
+- done: the conversation started (`flow_run_id` names it);
+- pending again, later `due_at`: quiet hours, another conversation, the cap;
+- missed: stale after an outage, too late, or nobody to send it to
+  (`payload.outcome` says which);
+- cancelled: what it was about is gone (enrollment ended, appointment
+  cancelled, refill picked up).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.outbox import PRIORITY_SCHEDULED
+from bot.runs import Turn, live_run, preferred_contact, start_flow
+from bot.scheduling import planner
+from bot.scheduling.quiet import parse_hhmm
+from bot.scheduling.service import (
+    APPOINTMENT_REMINDER,
+    CHECKIN,
+    REFILL_REMINDER,
+    SCHEDULED_KINDS,
+    client_zone,
+    plan_checkin,
+    scheduled_started_between,
+)
+from bot.scheduling.when import appointment_when, day_when
+from bot.services import Services
+from bot.store.models import Appointment, Client, Clinic, Enrollment, Refill, TimedEvent
+
+
+def fire_scheduled(session: Session, services: Services, event: TimedEvent,
+                   now: datetime) -> None:
+    """Fire one checkin_due / appointment_reminder / refill_reminder event."""
+    payload: dict[str, Any] = dict(event.payload or {})
+    client = session.get(Client, event.client_id) if event.client_id else None
+    flow_id = str(payload.get("flow_id", ""))
+    if client is None or flow_id not in services.flows:
+        _finish(event, "cancelled", now, "unknown client or flow")
+        return
+    clinic = session.get(Clinic, client.clinic_id)
+    assert clinic is not None
+    tz = client_zone(session, client)
+    subject = _subject(session, event, payload, client, now)
+    if subject is None:
+        _finish(event, "cancelled", now, "no longer needed")
+        return
+    context, deadline = subject
+    started_today = scheduled_started_between(session, client.id, *planner.local_day(now, tz))
+    decision = planner.gate(planner.Situation(
+        due_at=event.due_at, now=now, grace=planner.grace_for(flow_id), tz=tz,
+        quiet=(parse_hhmm(clinic.quiet_start), parse_hhmm(clinic.quiet_end)),
+        busy=_busy(session, event, client.id, flow_id, now),
+        started_today=started_today, deadline=deadline,
+    ))
+    if decision.action == "wait":
+        assert decision.until is not None
+        assert decision.until > now
+        event.due_at = decision.until
+        event.status = "pending"
+        event.payload = {**payload, "waited": decision.reason}
+        return
+    contact = preferred_contact(session, client)
+    reachable = (contact is not None and not contact.opted_out and not client.opted_out
+                 and client.status == "active")
+    if decision.action == "skip" or not reachable:
+        _finish(event, "missed", now, decision.reason or "unreachable")
+    else:
+        turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED)
+        run = start_flow(turn, flow_id, context=context)
+        if run is None:  # another conversation began in between: look again shortly
+            event.due_at = now + planner.RECHECK_AFTER
+            event.status = "pending"
+            return
+        event.flow_run_id = run.id
+        _finish(event, "done", now, "started")
+    if event.kind == CHECKIN:
+        _plan_following(session, event, payload, flow_id, now)
+
+
+def _finish(event: TimedEvent, status: str, now: datetime, outcome: str) -> None:
+    event.status = status
+    event.done_at = now
+    event.payload = {**(event.payload or {}), "outcome": outcome}
+
+
+def _subject(session: Session, event: TimedEvent, payload: dict[str, Any], client: Client,
+             now: datetime) -> tuple[dict[str, str], datetime | None] | None:
+    """The flow context for the event and its deadline; None when what it is
+    about is gone."""
+    lang = client.language
+    tz = client_zone(session, client)
+    if event.kind == CHECKIN:
+        enrollment = session.get(Enrollment, int(payload.get("enrollment_id", 0)))
+        if enrollment is None or not enrollment.active:
+            return None
+        return {"enrollment_id": str(enrollment.id)}, None
+    if event.kind == APPOINTMENT_REMINDER:
+        appointment = session.get(Appointment, int(payload.get("appointment_id", 0)))
+        if appointment is None or appointment.status in {"cancelled", "reschedule_requested"}:
+            return None
+        context = {"appointment_id": str(appointment.id),
+                   "when": appointment_when(appointment.starts_at, now, tz, lang)}
+        return context, appointment.starts_at
+    if event.kind == REFILL_REMINDER:
+        refill = session.get(Refill, int(payload.get("refill_id", 0)))
+        if refill is None or refill.status == "picked_up":
+            return None
+        return {"refill_id": str(refill.id), "when": day_when(refill.due_date, lang)}, None
+    return None
+
+
+def _busy(session: Session, event: TimedEvent, client_id: int, flow_id: str,
+          now: datetime) -> bool:
+    """A live conversation, or a more urgent scheduled one due at the same time."""
+    if live_run(session, client_id) is not None:
+        return True
+    rank = planner.flow_rank(flow_id)
+    others = session.scalars(select(TimedEvent).where(
+        TimedEvent.client_id == client_id, TimedEvent.kind.in_(SCHEDULED_KINDS),
+        TimedEvent.status == "pending", TimedEvent.due_at <= now,
+        TimedEvent.id != event.id)).all()
+    return any(planner.flow_rank(str((other.payload or {}).get("flow_id", ""))) < rank
+               for other in others)
+
+
+def _plan_following(session: Session, event: TimedEvent, payload: dict[str, Any],
+                    flow_id: str, now: datetime) -> None:
+    enrollment = session.get(Enrollment, int(payload.get("enrollment_id", 0)))
+    if enrollment is None:
+        return
+    occurs_at = datetime.fromisoformat(str(payload.get("occurs_at", event.due_at.isoformat())))
+    # After an outage, occurrences already past their grace are not planned at all.
+    after = max(occurs_at, now - planner.grace_for(flow_id))
+    plan_checkin(session, enrollment, after=after, now=now)
+
