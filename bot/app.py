@@ -73,6 +73,11 @@ def build_tether(settings: Settings, *, services: Services | None = None,
         from bot.channels.telegram import TelegramChannel
 
         channels["telegram"] = TelegramChannel.from_settings(settings)
+    # --- pagers: e-mail (SMTP) and webhook; SMS and Telegram pages use the channels above ---
+    from bot.escalation.pagers import build_pagers
+
+    channels.update(build_pagers(settings))
+    # --- end pagers ---
     return Tether(
         settings=settings,
         engine=engine,
@@ -138,8 +143,11 @@ def create_app(tether: Tether) -> FastAPI:
             except Exception:
                 log.exception("Telegram is unreachable; webhook updates will retry it")
         scheduler = AsyncIOScheduler(timezone="UTC")
+        # APScheduler only wakes us; the schedule of record is the timed-event
+        # table, so a restart first catches up at once (stale events are skipped).
         scheduler.add_job(_fire_timers, "interval", seconds=TIMER_INTERVAL_SECONDS,
-                          args=[tether], id="fire_due", max_instances=1, coalesce=True)
+                          args=[tether], id="fire_due", max_instances=1, coalesce=True,
+                          next_run_time=tether.clock.now())
         scheduler.start()
         sender = asyncio.create_task(_sender_loop(tether))
         try:

@@ -25,6 +25,8 @@ import_app = typer.Typer(no_args_is_help=True, help="Import appointments and ref
 app.add_typer(flows_app, name="flows")
 app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
+telegram_app = typer.Typer(no_args_is_help=True, help="Telegram: webhook, polling.")
+app.add_typer(telegram_app, name="telegram")
 app.add_typer(import_app, name="import")
 
 out = Console(highlight=False)
@@ -304,6 +306,82 @@ def import_refills(
 ) -> None:
     """Import refills; re-importing updates rows by external_id."""
     _import("refills", file, dry_run)
+
+
+def _telegram_settings() -> Settings:
+    settings = _settings()
+    if not settings.telegram_enabled:
+        err.print("[red]Telegram is not configured: set TETHER_TELEGRAM_BOT_TOKEN[/red]")
+        raise typer.Exit(2)
+    return settings
+
+
+@app.command()
+def invite(
+    client_id: Annotated[int, typer.Argument(help="The client to invite.")],
+    days: Annotated[int, typer.Option(min=1, max=90, help="Days the link stays valid.")] = 7,
+) -> None:
+    """Create a one-time Telegram invite link for a client."""
+    import asyncio
+    from datetime import timedelta
+
+    from bot.channels.invites import create_invite, invite_link
+    from bot.channels.telegram import bot_username
+    from bot.clock import SystemClock
+    from bot.store.db import make_engine, session_factory
+
+    settings = _telegram_settings()
+    username = asyncio.run(bot_username(settings))
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            code = create_invite(session, client_id=client_id, now=SystemClock().now(),
+                                 ttl=timedelta(days=days), actor="cli")
+            link, expires = invite_link(username, code.code), code.expires_at
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    print(link)
+    out.print(f"valid once, until {expires:%Y-%m-%d %H:%M} UTC")
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Register TETHER_PUBLIC_URL/webhooks/telegram with Telegram, with the secret token."""
+    import asyncio
+
+    from bot.channels.telegram import set_webhook
+
+    settings = _telegram_settings()
+    if not settings.telegram_webhook_secret:
+        err.print("[red]set TETHER_TELEGRAM_WEBHOOK_SECRET first: the webhook refuses "
+                  "updates without it[/red]")
+        raise typer.Exit(2)
+    if not settings.public_url.startswith("https://"):
+        err.print("[yellow]Telegram only delivers webhooks to https:// URLs[/yellow]")
+    print(asyncio.run(set_webhook(settings)))
+
+
+@telegram_app.command("poll")
+def telegram_poll(
+    send: Annotated[bool, typer.Option(help="Also deliver the outbox (off when `tether serve` "
+                                       "runs beside this).")] = True,
+) -> None:
+    """Receive Telegram messages by long polling (no public URL needed)."""
+    import asyncio
+    import contextlib
+
+    from bot.app import build_tether
+    from bot.channels.telegram_polling import poll
+    from bot.store.db import upgrade
+
+    settings = _telegram_settings()
+    upgrade(settings.database_url)
+    out.print("polling Telegram; Ctrl-C stops")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(poll(build_tether(settings), send=send))
 
 
 def main() -> None:

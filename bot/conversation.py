@@ -20,14 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.audit import record_audit
 from bot.channels.base import InboundMessage
+from bot.escalation.ack import handle_staff_message, staff_for_address
+from bot.escalation.paging import page_if_raised
 from bot.escalation.service import raise_escalation
 from bot.escalation.types import RiskAssessment, RiskLevel
-from bot.flows.effects import Answer
+from bot.flows.effects import Abandon, Answer
 from bot.keywords import match_keyword
 from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, queue_message
 from bot.runs import Turn, advance_run, live_run
 from bot.services import Services
-from bot.store.models import Client, Clinic, ContactPoint, Message
+from bot.store.models import Client, Clinic, ContactPoint, Message, User
 from bot.texts import render
 
 # A plain-language revocation opts out only when the interpreter is this sure.
@@ -104,6 +106,11 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
     session.flush()
     outcome = Outcome(message_id=message.id)
     if client is None or contact is None:
+        # Paging: a staff member's address (ACK 12) is not a stranger's.
+        staff = staff_for_address(session, inbound.channel, inbound.address)
+        if staff is not None:
+            _handle_staff(session, staff, inbound, message, outcome)
+            return outcome
         _handle_unknown_sender(session, services, clinic, inbound, message, outcome)
         return outcome
 
@@ -138,6 +145,7 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
             now=now,
         )
         outcome.escalation_id = raised.escalation.id
+        page_if_raised(session, raised, services.paging, now)  # paging: new or risen level
         if risk.level >= RiskLevel.HIGH:
             turn.send(_crisis_reply(clinic, client), "crisis", priority=PRIORITY_URGENT)
             turn.crisis_sent = True
@@ -194,6 +202,9 @@ def _apply_keyword(turn: Turn, keyword: str) -> None:
         contact.opted_out = True
         client.opted_out = True
         client.opted_out_at = turn.now
+        run = live_run(session, client.id)
+        if run is not None:  # no reminder, no next question: the run ends here
+            advance_run(turn, run, Abandon())
         record_audit(session, clinic_id=clinic.id, actor=f"client:{client.id}",
                      action="client.opted_out", target_type="contact_point",
                      target_id=str(contact.id), detail={"channel": contact.channel}, at=turn.now)
@@ -276,6 +287,7 @@ def _handle_unknown_sender(
             source_message_id=message.id, now=inbound.received_at,
         )
         outcome.escalation_id = raised.escalation.id
+        page_if_raised(session, raised, services.paging, inbound.received_at)  # paging
     if risk.level >= RiskLevel.HIGH:
         body = _crisis_reply(clinic, None, lang)
         kind, priority = "crisis", PRIORITY_URGENT
@@ -285,6 +297,18 @@ def _handle_unknown_sender(
                   channel=inbound.channel, address=inbound.address, body=body, kind=kind,
                   priority=priority, now=inbound.received_at)
     outcome.replies = [body]
+
+
+def _handle_staff(session: Session, staff: User, inbound: InboundMessage, message: Message,
+                  outcome: Outcome) -> None:
+    """A care-team member's text (an acknowledgement): answered by the paging
+    side, never risk-assessed or treated as a client's."""
+    message.clinic_id = staff.clinic_id
+    reply = handle_staff_message(session, staff, inbound.text, inbound.received_at)
+    queue_message(session, clinic_id=staff.clinic_id, client_id=None, contact=None,
+                  channel=inbound.channel, address=inbound.address, body=reply,
+                  kind="staff_reply", priority=PRIORITY_URGENT, now=inbound.received_at)
+    outcome.replies = [reply]
 
 
 def _looks_spanish(text: str) -> bool:

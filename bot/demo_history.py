@@ -21,10 +21,6 @@ PHQ9_BANDS = ((4, "minimal"), (9, "mild"), (14, "moderate"), (19, "moderately_se
 GAD7_BANDS = ((4, "minimal"), (9, "mild"), (14, "moderate"), (21, "severe"))
 PHQ9_LOINC = {"panel": "44249-1", "total": "44261-6"}
 GAD7_LOINC = {"panel": "69737-5", "total": "70274-6"}
-PHQ9_ITEM_LOINC = ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
-                   "44252-5", "44253-3", "44260-8")
-GAD7_ITEM_LOINC = ("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8",
-                   "69736-7")
 
 # Client-facing texts: no instrument name, score, diagnosis or medication.
 TEXTS: dict[str, dict[str, str]] = {
@@ -211,10 +207,8 @@ class History:
             values["phq9.item9"] = answers[8]
         if instrument != "phq9" or answers[8] == 0:
             self.message("out", self.text("closing"), clock, kind="closing", run=run)
-        codes = PHQ9_ITEM_LOINC if instrument == "phq9" else GAD7_ITEM_LOINC
         loinc = dict(PHQ9_LOINC if instrument == "phq9" else GAD7_LOINC)
-        loinc.update({f"{instrument}.item{n}": code for n, code in enumerate(codes, 1)})
-        items = {f"{instrument}.item{n}": value for n, value in enumerate(answers, 1)}
+        items = {f"item{n}": value for n, value in enumerate(answers, 1)}
         run.ended_at = run.updated_at = clock
         return self.result(run, instrument, clock, status="complete", values=values,
                            items=items, total=total, severity_label=label, loinc=loinc)
@@ -232,7 +226,8 @@ class History:
         self.message("out", self.text("adherence_yes" if taken else "adherence_no"),
                      reply_at + timedelta(seconds=2), kind="closing", run=run)
         return self.result(run, "adherence", reply_at, status="complete",
-                           values={"adherence.taken": taken}, items={"adherence.taken": taken})
+                           values={"adherence.taken": taken, "adherence.status": "complete"},
+                           items={"taken": taken})
 
     def craving(self, at: datetime, score: int) -> Result:
         reply_at = at + timedelta(minutes=self.rng.randint(1, 45))
@@ -242,8 +237,8 @@ class History:
         self.message("out", self.text("craving_thanks"), reply_at + timedelta(seconds=2),
                      kind="closing", run=run)
         return self.result(run, "craving", reply_at, status="complete",
-                           values={"craving.score": score}, items={"craving.score": score},
-                           total=score)
+                           values={"craving.score": score, "craving.status": "complete"},
+                           items={"score": score}, total=score)
 
     def result(self, run: FlowRun, instrument: str, at: datetime, *, status: str,
                values: dict[str, Any], items: dict[str, Any] | None = None,

@@ -28,6 +28,7 @@ from bot.channels.base import (
     RecipientOptedOut,
 )
 from bot.clock import Clock
+from bot.escalation.paging import record_page_failed, record_page_sent
 from bot.store.models import ContactPoint, Message, Outbox
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,7 @@ class OutboxSender:
             now = self._clock.now()
             if channel is None:
                 self._fail(row, message, f"no channel {row.channel!r} is configured", None)
+                self._page_outcome(session, row, now)
                 session.commit()
                 report.failed += 1
                 return
@@ -231,7 +233,19 @@ class OutboxSender:
                     message.provider_id = receipt.provider_id
                     message.sent_at = now
                 report.sent += 1
+            self._page_outcome(session, row, now)
             session.commit()
+
+    def _page_outcome(self, session: Session, row: Outbox, now: datetime) -> None:
+        """Paging: record a page's delivery on its Page row; a page that
+        failed for good falls through to the next channel or tier."""
+        if row.kind != "page" or row.page_id is None:
+            return
+        if row.status == "sent":
+            record_page_sent(session, row.page_id, now)
+        elif row.status == "failed":
+            record_page_failed(session, row.page_id, row.body, row.last_error or "failed", now,
+                               available=set(self._channels))
 
     @staticmethod
     def _fail(row: Outbox, message: Message | None, error: str, code: str | None) -> None:

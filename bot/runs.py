@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.escalation.paging import page_if_raised
 from bot.escalation.service import raise_escalation
 from bot.flows.effects import (
     CancelTimers,
@@ -173,7 +174,7 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
             record_outcome(session, client_id=run.client_id, context=step.state.context,
                            values=effect.values, now=turn.now)
         elif isinstance(effect, RaiseEscalation):
-            raise_escalation(
+            raised = raise_escalation(
                 session,
                 clinic_id=turn.clinic.id,
                 client_id=turn.client.id,
@@ -183,6 +184,8 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
                 now=turn.now,
                 source_message_id=turn.source_message_id,
             )
+            # Paging: a questionnaire trigger pages exactly like a risk message.
+            page_if_raised(session, raised, turn.services.paging, turn.now)
         elif isinstance(effect, SetTimer):
             session.add(
                 TimedEvent(

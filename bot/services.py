@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
+from bot.escalation.paging import PagingOptions
 from bot.escalation.types import RiskDetector
 from bot.flows.schema import Flow
 from bot.nlu.types import AnswerParser, IntentClassifier
@@ -18,6 +19,7 @@ class Services:
     parser: AnswerParser
     interpreter: IntentClassifier
     risk: RiskDetector
+    paging: PagingOptions = field(default_factory=PagingOptions)  # console link, SMS or not
 
 
 def build_services(settings: Settings | None = None) -> Services:
@@ -41,4 +43,5 @@ def build_services(settings: Settings | None = None) -> Services:
         parser=EmbeddedAnswerParser(),
         interpreter=interpreter,
         risk=default_detector(),
+        paging=PagingOptions.from_settings(settings) if settings is not None else PagingOptions(),
     )

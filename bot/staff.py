@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record_audit
+from bot.escalation import ack
 from bot.escalation.types import RiskLevel
 from bot.store.models import (
     AuditEvent,
@@ -290,15 +291,14 @@ def audit_log(session: Session, user: User, limit: int = 300) -> list[AuditEvent
 
 
 def acknowledge(session: Session, user: User, escalation_id: int, now: datetime) -> Escalation:
-    """Take an open escalation; the ladder of pages stops climbing once it is acknowledged."""
+    """Take an open escalation; as with an ACK reply, the ladder of pages stops."""
     escalation = escalation_for(session, user, escalation_id)
-    if escalation.status != "open":
-        raise InvalidAction(f"escalation {escalation.id} is already {escalation.status}")
-    escalation.status = "acknowledged"
-    escalation.acknowledged_at = now
-    escalation.acknowledged_by = user.id
-    _audit(session, user, escalation, "escalation.acknowledged", now)
-    return escalation
+    try:
+        return ack.acknowledge(session, escalation.id, user, now)
+    except ack.AlreadyAcknowledged as exc:
+        raise InvalidAction(str(exc)) from None
+    except ack.UnknownAlert as exc:
+        raise NotFound(str(exc)) from None
 
 
 def add_note(session: Session, user: User, escalation_id: int, body: str,
@@ -326,9 +326,8 @@ def resolve(session: Session, user: User, escalation_id: int, outcome: str, now:
         raise InvalidAction("choose an outcome")
     if note.strip():
         add_note(session, user, escalation.id, note, now)
-    if escalation.acknowledged_at is None:
-        escalation.acknowledged_at = now
-        escalation.acknowledged_by = user.id
+    if escalation.status == "open":
+        acknowledge(session, user, escalation.id, now)
     escalation.status = "resolved"
     escalation.outcome = outcome
     escalation.resolved_at = now

@@ -16,6 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.escalation.paging import RESEND as PAGE_RESEND
+from bot.escalation.paging import fire_page_resend
 from bot.flows.effects import Expire, Timeout
 from bot.outbox import PRIORITY_SCHEDULED
 from bot.runs import Turn, advance_run, client_timezone, preferred_contact
@@ -58,6 +60,10 @@ def fire(session: Session, services: Services, event: TimedEvent, now: datetime)
         _fire_flow_timer(session, services, event, now)
     elif event.kind in SCHEDULED_KINDS:
         fire_scheduled(session, services, event, now)
+        return
+    elif event.kind == PAGE_RESEND:
+        # Paging: climb the escalation ladder while nobody has acknowledged.
+        fire_page_resend(session, event, services.paging, now)
         return
     else:
         event.status = "missed"

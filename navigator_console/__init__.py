@@ -1,0 +1,1 @@
+"""The navigator console: server-rendered pages for care teams, and the simulator page."""

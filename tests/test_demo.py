@@ -167,7 +167,7 @@ def test_questionnaire_severities_match_their_totals(demo: sessionmaker[Session]
             assert result.loinc["panel"] == ("44249-1" if name == "phq9" else "69737-5")
             assert result.loinc["total"] == ("44261-6" if name == "phq9" else "70274-6")
             if name == "phq9":
-                assert result.values["phq9.item9"] == result.items["phq9.item9"]
+                assert result.values["phq9.item9"] == result.items["item9"]
 
 
 def test_each_answer_is_in_the_message_history(demo: sessionmaker[Session]) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import staff
-from bot.store.models import AuditEvent, User
+from bot.escalation.paging import PagingOptions, start_paging
+from bot.store.models import AuditEvent, Escalation, TimedEvent, User
 from tests.navigator_console.world import (
     NAVIGATOR_EMAIL,
     PASSWORD,
@@ -197,3 +198,16 @@ def test_simulator_messages_come_oldest_first_after_an_id(session: Session, worl
         world.client_id,
         world.quiet_client_id,
     }
+
+
+def test_acknowledging_in_the_console_stops_the_page_ladder(session: Session, world: World) -> None:
+    """Once a navigator acknowledges, no re-page is left waiting."""
+    escalation = session.get(Escalation, world.high_escalation_id)
+    assert escalation is not None
+    assert start_paging(session, escalation, PagingOptions(), T0) > 0
+    resends = select(TimedEvent).where(
+        TimedEvent.kind == "page_resend", TimedEvent.status == "pending"
+    )
+    assert session.scalars(resends).all()
+    staff.acknowledge(session, _user(session, world.navigator_id), escalation.id, T0)
+    assert session.scalars(resends).all() == []

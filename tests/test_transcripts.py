@@ -46,21 +46,13 @@ def test_a_bad_key_is_named(tmp_path: Path, services: Services) -> None:
     assert "turns.0.clinet: bad key" in verdict.detail
 
 
-@pytest.mark.parametrize(
-    ("snippet", "named"),
-    [
-        ("turns:\n  - page: {level: high}\n", "page"),
-    ],
-)
-def test_keys_not_supported_yet_fail_loudly(
-    tmp_path: Path, services: Services, snippet: str, named: str
-) -> None:
-    """Keys this version cannot act on are reported, never silently ignored."""
-    path = write(tmp_path, "unsupported", f"name: unsupported\n{snippet}")
+def test_a_page_turn_fails_when_nobody_was_paged(tmp_path: Path, services: Services) -> None:
+    """A page turn after a harmless message fails and says no page went out."""
+    path = write(tmp_path, "no_page", "name: no page\nturns:\n  - client: hello\n"
+                 "  - page: {level: high}\n")
     verdict = run_file(path, services)
     assert not verdict.passed
-    assert "not supported yet" in verdict.detail
-    assert named in verdict.detail
+    assert "expected a page to the care team, got none" in verdict.detail
 
 
 def test_a_mismatch_says_what_was_expected_and_what_happened(

@@ -126,7 +126,9 @@ def redeem_invite(
 
         invite.used_at = now
         contact = existing
-        if contact is None:
+        if contact is not None:
+            contact.blocked = False  # they opened the link: the bot is reachable again
+        else:
             contact = ContactPoint(client_id=client.id, channel=CHANNEL, address=chat_id,
                                    created_at=now)
             session.add(contact)

@@ -72,6 +72,7 @@ class Lexicon:
     third_party: frozenset[str]
     timeline: tuple[CompiledPattern, ...]
     means: tuple[CompiledPattern, ...]
+    serious: tuple[CompiledPattern, ...]
     contexts: tuple[CompiledPattern, ...]
     vocabulary: frozenset[str]  # every word the lexicon writes: targets of spelling correction
 
@@ -236,6 +237,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         third_party=reader.words(data.get("third_party"), "third_party"),
         timeline=reader.patterns(boosters.get("timeline"), "boosters.timeline"),
         means=reader.patterns(boosters.get("means"), "boosters.means"),
+        serious=reader.patterns(boosters.get("serious"), "boosters.serious"),
         contexts=reader.patterns(data.get("contexts"), "contexts"),
         vocabulary=frozenset(reader.vocabulary),
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 SENTENCE_BREAK = "."
 SOFT_BREAK = ","
@@ -30,8 +31,7 @@ _APOSTROPHES = "'’`´"
 _JOINERS = frozenset({"\ufe0f", "\ufe0e", "\u200d", "\u20e3"})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One canonical token and the span [start, end) of the original text it stands for."""
 
     text: str
@@ -49,21 +49,20 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _canonical_word(raw: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def _canonical_word(raw: str) -> tuple[str, ...]:
     """Fold one written word into one or more canonical words ("i'll" -> "i", "will")."""
     word = fold(raw)
-    parts: list[str] = []
     for mark in _APOSTROPHES:
         if mark in word:
             stem, _, tail = word.rpartition(mark)
             if tail == "ll" and stem:
-                parts = [_canonical_word(stem)[0], "will"]
-                return parts
+                return (_canonical_word(stem)[0], "will")
             word = word.replace(mark, "")
-    if any(ch.isdigit() for ch in word) and sum(ch.isalpha() for ch in word) >= 2:
-        word = word.translate(_LEET)
-    word = _REPEATS_RE.sub(r"\1\1", word)
-    return [word]
+    if not word.isalpha():
+        if any(ch.isdigit() for ch in word) and sum(ch.isalpha() for ch in word) >= 2:
+            word = word.translate(_LEET)
+    return (_REPEATS_RE.sub(r"\1\1", word),)
 
 
 def _is_emoji(ch: str) -> bool:
@@ -77,7 +76,8 @@ def tokenize(text: str) -> list[Token]:
         start, end = match.span()
         kind = match.lastgroup
         if kind == "word":
-            tokens.extend(Token(word, start, end) for word in _canonical_word(match.group()))
+            for word in _canonical_word(match.group()):
+                tokens.append(Token(word, start, end))
         elif kind == "stop":
             if tokens and tokens[-1].is_break:
                 tokens[-1] = Token(SENTENCE_BREAK, tokens[-1].start, end)

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -128,7 +128,7 @@ def start_paging(session: Session, escalation: Escalation, options: PagingOption
     cancel_resends(session, escalation.id)
     top = _climb(session, escalation, policy, -1)
     if top is None:
-        log.error("escalation %s: nobody in the policy can be paged", escalation.id)
+        log.error("escalation %s: nobody in the escalation policy can be paged", escalation.id)
         top = 0
     return _page_round(session, escalation, policy, top, options, now)
 
@@ -172,6 +172,11 @@ def _page_round(session: Session, escalation: Escalation, policy: EscalationPoli
                 escalation, policy, options)
             _queue_page(session, escalation, chain[0], body, index + 1, round_number, now)
             queued += 1
+    if queued == 0:
+        # Visible in the console: nobody the policy names can be reached.
+        session.add(Page(escalation_id=escalation.id, user_id=None, channel="none", address="",
+                         tier=top + 1, attempt=round_number, status="failed",
+                         error="nobody in the escalation policy can be paged", created_at=now))
     session.add(TimedEvent(
         clinic_id=escalation.clinic_id, client_id=escalation.client_id, kind=RESEND,
         due_at=now + policy.timeout(top, escalation.level),
@@ -345,11 +350,3 @@ def pages_of(session: Session, escalation_id: int) -> list[Page]:
     return list(session.scalars(select(Page).where(Page.escalation_id == escalation_id)
                                 .order_by(Page.id)).all())
 
-
-def outbox_page_bodies(session: Session, escalation_id: int) -> list[dict[str, Any]]:
-    """Channel, address and body of every page row queued for the escalation."""
-    rows = session.execute(select(Outbox.channel, Outbox.address, Outbox.body, Outbox.status)
-                           .join(Page, Page.id == Outbox.page_id)
-                           .where(Page.escalation_id == escalation_id)
-                           .order_by(Outbox.id)).all()
-    return [{"channel": r[0], "address": r[1], "body": r[2], "status": r[3]} for r in rows]

@@ -7,6 +7,7 @@ A pattern is a readable phrase matched against a message's canonical tokens:
     [really] want to die               [ ... ] optional words (also with | inside)
     pill*                              a word starting with "pill"
     want ... die                       "..." up to four words in between, same sentence
+    took my meds / all of them         "/" the phrase may run on past a full stop here
     *  #  ##  ####  $                  any one word; a number; a number of ten or more; a year;
                                        the end of a clause (comma, full stop or end of text)
 
@@ -42,6 +43,7 @@ _SPECIAL = {
     "####": r"(?:19|20)\d\d ",
     "...": r"(?:[^ .]+ ){0,%d}?" % GAP_WORDS,
     "$": r"(?=[.,] |$)",
+    "/": r"(?:\. )?",
 }
 _BETWEEN = "(?:, )?"
 
@@ -57,6 +59,7 @@ class CompiledPattern:
     source: str
     regex: re.Pattern[str]
     anchors: frozenset[str]
+    requires: tuple[frozenset[str], ...] = ()  # words: one of each set must be in the message
 
 
 def expand_macros(pattern: str, macros: Mapping[str, str]) -> str:
@@ -126,14 +129,29 @@ def _word_regex(raw: str) -> tuple[str, _Anchor]:
     return _BETWEEN.join(parts), frozenset({key})
 
 
-def _anchor_score(anchor: frozenset[str]) -> tuple[int, int]:
+# Words too frequent to make good anchors: a pattern is anchored on a rarer word when it has one.
+_COMMON = frozenset(
+    "w:i w:me w:my w:to w:a w:the w:it w:is w:and w:of w:you w:in w:on w:for w:im w:he w:she "
+    "w:they w:so w:just w:ya w:no w:se w:que w:de w:la w:el w:y w:lo w:le w:mi w:yo w:un w:una "
+    "w:al w:del w:los w:las w:en w:con w:por w:es w:esta w:ll w:will w:not w:be w:was".split()
+)
+
+
+def _anchor_score(anchor: frozenset[str]) -> tuple[int, int, int]:
     shortest = min(len(key) for key in anchor)
     prefixes = sum(key.startswith("p:") for key in anchor)
-    return (-prefixes, shortest)
+    common = len(anchor & _COMMON)
+    return (-prefixes, -common, shortest)
 
 
 def _sequence(text: str) -> tuple[str, _Anchor]:
     """Regex and best anchor for a sequence of elements."""
+    regex, anchors = _sequence_all(text)
+    return regex, (max(anchors, key=_anchor_score) if anchors else None)
+
+
+def _sequence_all(text: str) -> tuple[str, list[frozenset[str]]]:
+    """Regex and the anchor sets of every required element of a sequence."""
     pieces: list[str] = []
     anchors: list[frozenset[str]] = []
     index = 0
@@ -173,8 +191,7 @@ def _sequence(text: str) -> tuple[str, _Anchor]:
             raise PatternError(f"{word!r} has an empty alternative")
         pieces.append("(?:" + "|".join(regex for regex, _ in alternatives) + ")")
         anchors.append(frozenset().union(*(anchor for _, anchor in alternatives if anchor)))
-    best = max(anchors, key=_anchor_score) if anchors else None
-    return _BETWEEN.join(pieces), best
+    return _BETWEEN.join(pieces), anchors
 
 
 def compile_pattern(pattern: str, macros: Mapping[str, str]) -> CompiledPattern:
@@ -182,7 +199,13 @@ def compile_pattern(pattern: str, macros: Mapping[str, str]) -> CompiledPattern:
     if not pattern.strip():
         raise PatternError("the phrase is empty")
     expanded = expand_macros(pattern, macros)
-    body, anchor = _sequence(expanded)
-    if anchor is None:
+    body, anchors = _sequence_all(expanded)
+    if not anchors:
         raise PatternError("the phrase needs at least one required word")
-    return CompiledPattern(pattern, re.compile(r"(?:^|(?<= ))" + body), anchor)
+    best = max(anchors, key=_anchor_score)
+    requires = tuple(
+        frozenset(key[2:] for key in anchor)
+        for anchor in anchors
+        if anchor is not best and all(key.startswith("w:") for key in anchor)
+    )
+    return CompiledPattern(pattern, re.compile(r"(?:^|(?<= ))" + body), best, requires)

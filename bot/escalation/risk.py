@@ -25,9 +25,15 @@ from bot.escalation import scope
 from bot.escalation.fuzzy import FuzzyCorrector
 from bot.escalation.lexicon import Entry, Lexicon, LexiconError, load_lexicon
 from bot.escalation.normalize import Token, tokenize
-from bot.escalation.patterns import CompiledPattern
 from bot.escalation.types import NO_RISK, Evidence, RiskAssessment, RiskLevel
-from bot.escalation.view import Span, TextView, build_view
+from bot.escalation.view import (
+    PhraseIndex,
+    Rewriter,
+    Span,
+    TextView,
+    build_view,
+    correct_tokens,
+)
 
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "risk"
 DEFAULT_LANGUAGE = "en"
@@ -50,72 +56,107 @@ class _Match:
 
 
 class _Language:
-    """One compiled lexicon with its anchor index and spelling corrector."""
+    """One compiled lexicon with its phrase indexes, rewriter and spelling corrector."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self.by_word: dict[str, list[tuple[Entry, CompiledPattern]]] = {}
-        self.by_prefix: list[tuple[str, Entry, CompiledPattern]] = []
+        self.entry_of: dict[int, Entry] = {}
         for entry in lexicon.entries:
             for pattern in entry.patterns:
-                for key in pattern.anchors:
-                    if key.startswith("w:"):
-                        self.by_word.setdefault(key[2:], []).append((entry, pattern))
-                    else:
-                        self.by_prefix.append((key[2:], entry, pattern))
+                self.entry_of[id(pattern)] = entry
+        self.entries = PhraseIndex(p for e in lexicon.entries for p in e.patterns)
+        self.rewriter = Rewriter(lexicon.rewrites)
+        # A message with none of these words cannot match any entry: most messages stop here.
+        self.triggers = self.entries.anchor_words | self.rewriter.first_words
+        self.trigger_prefixes = self.entries.anchor_prefixes
         self.corrector = FuzzyCorrector(lexicon.vocabulary, lexicon.fuzzy_protect)
+        self.idioms = PhraseIndex(lexicon.idioms)
+        self.contexts = PhraseIndex(lexicon.contexts)
+        self.cues = _Cues(
+            hedges=PhraseIndex(lexicon.hedges),
+            doubtful=PhraseIndex(lexicon.negation_phrases),
+            history=PhraseIndex(lexicon.history),
+            recent=PhraseIndex(lexicon.recent),
+            resolution=PhraseIndex(lexicon.resolution),
+            timeline=PhraseIndex(lexicon.timeline),
+            means=PhraseIndex(lexicon.means),
+            serious=PhraseIndex(lexicon.serious),
+        )
 
-    def candidates(self, view: TextView) -> list[tuple[Entry, CompiledPattern]]:
-        seen: set[int] = set()
-        found: list[tuple[Entry, CompiledPattern]] = []
-        for word in view.words:
-            for pair in self.by_word.get(word, ()):
-                if id(pair[1]) not in seen:
-                    seen.add(id(pair[1]))
-                    found.append(pair)
-        for prefix, entry, pattern in self.by_prefix:
-            if id(pattern) not in seen and any(w.startswith(prefix) for w in view.words):
-                seen.add(id(pattern))
-                found.append((entry, pattern))
-        return found
+    def might_match(self, tokens: Sequence[Token]) -> bool:
+        triggers, prefixes = self.triggers, self.trigger_prefixes
+        return any(
+            token.text in triggers or (prefixes and token.text.startswith(prefixes))
+            for token in tokens
+        )
 
     def evaluate(self, tokens: Sequence[Token], text: str, correct: bool) -> list[Evidence]:
-        lexicon = self.lexicon
-        view = build_view(tokens, lexicon.rewrites, self.corrector if correct else None)
-        candidates = self.candidates(view)
+        if correct:
+            tokens = correct_tokens(tokens, self.corrector)
+        if not self.might_match(tokens):
+            return []
+        view = build_view(tokens, self.rewriter)
+        candidates = self.entries.candidates(view.words)
         if not candidates:
             return []
-        matches = [_Match(entry, span) for entry, pattern in candidates for span in view.find(pattern)]
+        matches = [
+            _Match(self.entry_of[id(pattern)], span)
+            for pattern in candidates
+            for span in view.find(pattern)
+        ]
         if not matches:
             return []
-        idioms = view.find_all(lexicon.idioms)
-        matches = [m for m in matches if not any(_overlaps(m.span, idiom) for idiom in idioms)]
-        if any(m.entry.hyperbole for m in matches) and view.find_all(lexicon.contexts):
+        idioms = view.find_all(self.idioms)
+        matches = [m for m in matches if not any(_spoils(idiom, m.span) for idiom in idioms)]
+        if any(m.entry.hyperbole for m in matches) and view.find_all(self.contexts):
             matches = [m for m in matches if not m.entry.hyperbole]
         if not matches:
             return []
-        return _read_in_context(view, lexicon, matches, text)
+        return _read_in_context(view, self.lexicon, self.cues, matches, text)
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+@dataclass(frozen=True)
+class _Cues:
+    hedges: PhraseIndex
+    doubtful: PhraseIndex
+    history: PhraseIndex
+    recent: PhraseIndex
+    resolution: PhraseIndex
+    timeline: PhraseIndex
+    means: PhraseIndex
+    serious: PhraseIndex
+
+
+def _spoils(idiom: Span, match: Span) -> bool:
+    """An idiom overlapping a match explains it away, unless the idiom sits strictly inside it
+    ("cravings are killing me" is still a craving)."""
+    overlaps = idiom[0] < match[1] and match[0] < idiom[1]
+    strictly_inside = match[0] <= idiom[0] and idiom[1] <= match[1] and idiom != match
+    return overlaps and not strictly_inside
 
 
 def _inside(inner: Span, outer: Span) -> bool:
     return outer[0] <= inner[0] and inner[1] <= outer[1]
 
 
+class _Found:
+    """Cue phrases of one message, each set searched only when a rule first needs it."""
+
+    def __init__(self, view: TextView, cues: _Cues) -> None:
+        self._view = view
+        self._cues = cues
+
+    def __getattr__(self, name: str) -> list[Span]:
+        spans = self._view.find_all(getattr(self._cues, name))
+        setattr(self, name, spans)
+        return spans
+
+
 def _read_in_context(
-    view: TextView, lexicon: Lexicon, matches: list[_Match], text: str
+    view: TextView, lexicon: Lexicon, cues: _Cues, matches: list[_Match], text: str
 ) -> list[Evidence]:
-    hedges = view.find_all(lexicon.hedges)
-    doubtful = view.find_all(lexicon.negation_phrases)
-    history = view.find_all(lexicon.history)
-    recent = view.find_all(lexicon.recent)
-    resolution = view.find_all(lexicon.resolution)
-    timeline = view.find_all(lexicon.timeline)
-    means = view.find_all(lexicon.means)
-    doubted = [m.span for m in matches if scope.hedged_negation_before(view, m.span, doubtful)]
+    found = _Found(view, cues)
+    doubted = [m.span for m in matches if scope.hedged_negation_before(view, m.span, found.doubtful)]
     denied = [
         m.span
         for m in matches
@@ -123,40 +164,52 @@ def _read_in_context(
     ]
     evidence: list[Evidence] = []
     for match in matches:
-        entry, span = match.entry, match.span
-        is_doubted = any(_inside(span, d) for d in doubted)
-        is_denied = is_doubted or any(_inside(span, d) for d in denied)
-        is_hedged = is_doubted or scope.hedged(view, lexicon, span, hedges)
-        level = entry.level
-        if entry.hedged_only:
-            if not is_hedged:
-                continue
-        elif is_denied:
-            if not is_hedged:
-                continue
-            level = min(level, RiskLevel.HIGH)
-        is_past = scope.in_clause(view, lexicon, span, history) and not scope.in_clause(
-            view, lexicon, span, recent
-        )
-        someone_else = entry.category not in ABOUT_THE_CLIENT and scope.about_someone_else(
-            view, lexicon, span
-        )
-        if someone_else and (is_past or scope.in_sentence(view, span, resolution)):
-            continue
-        if is_past:
-            if entry.category in HISTORY_FADES:
-                continue
-            level = min(level, RiskLevel.CONCERN)
-        elif (
-            level == RiskLevel.HIGH
-            and not is_denied
-            and entry.category in BOOSTABLE
-            and (scope.timeline_near(view, span, timeline) or means)
-        ):
-            level = RiskLevel.IMMINENT
-        first, last = view.tokens[span[0]], view.tokens[span[1] - 1]
-        evidence.append(Evidence(entry.id, text[first.start : last.end], level, entry.category))
+        level = _level_in_context(view, lexicon, found, match, doubted, denied)
+        if level is not None:
+            first, last = view.tokens[match.span[0]], view.tokens[match.span[1] - 1]
+            span = text[first.start : last.end]
+            evidence.append(Evidence(match.entry.id, span, level, match.entry.category))
     return evidence
+
+
+def _level_in_context(
+    view: TextView,
+    lexicon: Lexicon,
+    found: _Found,
+    match: _Match,
+    doubted: list[Span],
+    denied: list[Span],
+) -> RiskLevel | None:
+    """The match's level once denial, hedging, history and boosters are read; None drops it."""
+    entry, span = match.entry, match.span
+    is_doubted = any(_inside(span, d) for d in doubted)
+    is_denied = is_doubted or any(_inside(span, d) for d in denied)
+    level = entry.level
+    if entry.hedged_only or is_denied:
+        if not (is_doubted or scope.hedged(view, lexicon, span, found.hedges)):
+            return None
+        if is_denied:
+            level = min(level, RiskLevel.HIGH)
+    is_past = scope.in_clause(view, lexicon, span, found.history) and not scope.in_clause(
+        view, lexicon, span, found.recent
+    )
+    if (
+        entry.category not in ABOUT_THE_CLIENT
+        and (is_past or scope.in_sentence(view, span, found.resolution))
+        and scope.about_someone_else(view, lexicon, span)
+    ):
+        return None
+    if is_past:
+        return None if entry.category in HISTORY_FADES else min(level, RiskLevel.CONCERN)
+    if is_denied:
+        return level
+    if level == RiskLevel.HIGH and entry.category in BOOSTABLE and (
+        found.means or scope.timeline_near(view, span, found.timeline)
+    ):
+        return RiskLevel.IMMINENT
+    if level == RiskLevel.CONCERN and entry.category in ("suicide", "self_harm") and found.serious:
+        return RiskLevel.HIGH  # "...and i mean it": a passive wish said in earnest
+    return level
 
 
 def _combine(evidence: list[Evidence]) -> RiskAssessment:

@@ -95,8 +95,9 @@ def hedged(view: TextView, lexicon: Lexicon, span: Span, hedges: Sequence[Span])
             1 for t in tokens[span[1] : start] if t.text not in (SENTENCE_BREAK, SOFT_BREAK)
         )
         if start >= span[1] and words_between <= HEDGE_AFTER:
-            closes = end >= len(tokens) or tokens[end].text in (SENTENCE_BREAK, SOFT_BREAK)
-            if closes or _clause_end(view, lexicon, end) == end:
+            # The hedge closes its clause ("... probably."), give or take one word
+            # ("i don't know anymore"); "maybe just tired" goes on and is no hedge.
+            if _clause_end(view, lexicon, end) <= end + 1:
                 return True
     return False
 

@@ -54,7 +54,12 @@ class Resume:
     """Re-ask the current question after a pause (e.g. after a crisis reply)."""
 
 
-Event = Start | Answer | Timeout | Expire | Resume
+@dataclass(frozen=True)
+class Abandon:
+    """The client opted out mid-run: end it now, recorded incomplete, no text."""
+
+
+Event = Start | Answer | Timeout | Expire | Resume | Abandon
 
 
 # ---- state ------------------------------------------------------------------

@@ -20,9 +20,11 @@
 - Resume: the current question is sent again (after a pause, e.g. while a
   crisis reply stood alone).
 
-A paused run takes an Answer as an answer (and is active again); a finished
-run ignores everything. An unfinished questionnaire or check-in records
-"<instrument>.status: incomplete" with no total, and the flow's
+A paused run's current question was never sent (the crisis reply stood
+alone), so the next Answer resumes the run by asking it rather than being
+taken as its answer; a finished run ignores everything. An unfinished
+questionnaire or check-in records "<instrument>.status: incomplete" with no
+total, and the flow's
 `on_incomplete` rules may still raise an escalation from the answers given.
 
 The engine trusts its flow: flows are validated when loaded
@@ -38,6 +40,7 @@ from typing import Any, Literal
 from bot.flows import render
 from bot.flows.conditions import holds
 from bot.flows.effects import (
+    Abandon,
     Answer,
     CancelTimers,
     Effect,
@@ -96,6 +99,8 @@ def advance(flow: Flow, state: RunState | None, event: Event, now: datetime,
         return _timeout(flow, state, event)
     if isinstance(event, Expire):
         return _expire(flow, state, event, now)
+    if isinstance(event, Abandon):
+        return _abandon(flow, state)
     return _resume(flow, state, now)
 
 
@@ -131,10 +136,13 @@ def _start(flow: Flow, event: Start, now: datetime) -> Step:
 
 def _answer(flow: Flow, state: RunState, event: Answer, now: datetime,
             parser: AnswerParser) -> Step:
-    if state.status not in ("active", "paused"):
+    if state.status == "paused":
+        # The run paused before its current question was sent (a crisis reply
+        # stood alone), so this text cannot be an answer to it: ask it now.
+        return _resume(flow, state, now)
+    if state.status != "active":
         return Step(state, ())
     ask = _ask_at(flow, state.step_id)
-    state = state.evolve(status="active")
     walk = _Walk()
     value = _understood(ask, parser.parse(ask.answer_spec(), event.text, state.lang), event.text)
     if value is None:
@@ -170,6 +178,13 @@ def _expire(flow: Flow, state: RunState, event: Expire, now: datetime) -> Step:
         return Step(state, ())  # early or from an older schedule
     walk = _Walk()
     return walk.result(_end_incomplete(flow, state, "expired", walk))
+
+
+def _abandon(flow: Flow, state: RunState) -> Step:
+    if state.status not in ("active", "paused"):
+        return Step(state, ())
+    walk = _Walk()
+    return walk.result(_end_incomplete(flow, state, "abandoned", walk))
 
 
 def _resume(flow: Flow, state: RunState, now: datetime) -> Step:

@@ -17,7 +17,7 @@ and otherwise goes now.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -126,7 +126,3 @@ def refill_reminders(due_date: date, tz: str, now: datetime) -> list[tuple[str, 
         if moment > now:
             out.append((label, moment))
     return out
-
-
-def as_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)

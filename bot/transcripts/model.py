@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -100,7 +100,11 @@ class BotExpectation(Strict):
 
 
 class PageExpectation(Strict):
-    level: str | None = None
+    """A page to the care team was sent since the last client/advance turn,
+    of this level; `count` (0 for none) checks how many pages went out."""
+
+    level: Literal["concern", "high", "imminent"] | None = None
+    count: int | None = Field(default=None, ge=0)
 
 
 ACTIONS = ("bot", "client", "advance", "outage", "no_bot", "page")
@@ -150,10 +154,7 @@ class Transcript(Strict):
 
     def unsupported(self) -> list[str]:
         """Keys of the format this version cannot act on yet."""
-        found: list[str] = []
-        if any(turn.page is not None for turn in self.turns):
-            found.append("turns[].page")
-        return found
+        return []
 
 
 def load_transcript(path: Path) -> Transcript:

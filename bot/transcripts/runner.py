@@ -26,10 +26,20 @@ from bot.scheduling.service import EnrollmentError, enroll, save_appointment, sa
 from bot.seed import create_client, create_clinic, create_user, simulator_address
 from bot.services import Services
 from bot.store.db import create_all, make_engine, session_factory
-from bot.store.models import Client, Clinic, ContactPoint, Escalation, Message, Result
+from bot.store.models import (
+    Client,
+    Clinic,
+    ContactPoint,
+    Escalation,
+    Message,
+    Outbox,
+    Page,
+    Result,
+)
 from bot.timers import fire, next_due
 from bot.transcripts.model import (
     BotExpectation,
+    PageExpectation,
     Transcript,
     TranscriptError,
     load_transcript,
@@ -39,6 +49,10 @@ from bot.transcripts.model import (
 # A Monday, mid-morning, as a wall-clock time; the client's zone is attached at start.
 DEFAULT_START = datetime(2027, 3, 1, 10, 0)  # noqa: DTZ001
 DEFAULT_TZ = "America/Chicago"
+# A bot message counts as sent once the channel took it; one the outbox
+# cancelled (the client had opted out) was never sent.
+DELIVERED = ("sent", "delivered")
+PAGE_LEVEL = re.compile(r"alert #\d+ \((\w+)\)")  # page texts and webhook summaries
 
 
 class Mismatch(AssertionError):
@@ -90,6 +104,7 @@ class _Run:
         self.sender = OutboxSender(self.sessions, {"simulator": self.channel}, self.clock)
         self.client_id, self.address = self._seed()
         self.batch_floor = 0  # messages with a larger id belong to the current batch
+        self.page_floor = 0  # so do pages with a larger id
         self.cursor = 0  # bot turns consume the batch in order
 
     def _seed(self) -> tuple[int, str]:
@@ -165,6 +180,8 @@ class _Run:
                 await self._advance(timedelta(0))
             elif action == "bot":
                 self._expect_bot(where, spec.bot)  # type: ignore[arg-type]
+            elif action == "page":
+                self._expect_page(where, spec.page)  # type: ignore[arg-type]
             elif action == "no_bot":
                 batch = self._batch()
                 if batch:
@@ -201,14 +218,34 @@ class _Run:
         with self.sessions() as session:
             self.batch_floor = session.scalar(select(Message.id).order_by(
                 Message.id.desc()).limit(1)) or 0
+            self.page_floor = session.scalar(select(Page.id).order_by(
+                Page.id.desc()).limit(1)) or 0
         self.cursor = 0
+
+    def _expect_page(self, where: str, want: PageExpectation) -> None:
+        """Pages delivered since the last client/advance turn (bot.escalation.paging)."""
+        with self.sessions() as session:
+            bodies = session.scalars(
+                select(Outbox.body).join(Page, Page.id == Outbox.page_id)
+                .where(Page.id > self.page_floor, Page.status.in_(("sent", "acknowledged")))
+                .order_by(Page.id)).all()
+        levels = [match.group(1) if (match := PAGE_LEVEL.search(body)) else "?"
+                  for body in bodies]
+        if want.count is not None and len(levels) != want.count:
+            raise Mismatch(f"{where}: expected {want.count} page(s), got {len(levels)}"
+                           + (f" ({', '.join(levels)})" if levels else ""))
+        if want.count is None and not levels:
+            raise Mismatch(f"{where}: expected a page to the care team, got none")
+        if want.level is not None and want.level not in levels:
+            raise Mismatch(f"{where}: expected a page of level {want.level}, "
+                           f"got {', '.join(levels) or 'no page'}")
 
     def _batch(self) -> list[tuple[int, str, datetime]]:
         with self.sessions() as session:
             rows = session.execute(
                 select(Message.id, Message.body, Message.sent_at, Message.created_at)
                 .where(Message.id > self.batch_floor, Message.direction == "out",
-                       Message.address == self.address)
+                       Message.address == self.address, Message.status.in_(DELIVERED))
                 .order_by(Message.id)
             ).all()
         return [(row[0], row[1], row[2] or row[3]) for row in rows]
@@ -255,7 +292,8 @@ class _Run:
                     raise Mismatch(f"expected escalations {expect.escalations}, got {actual}")
             if expect.sent_count is not None:
                 count = len(session.scalars(select(Message.id).where(
-                    Message.direction == "out", Message.address == self.address)).all())
+                    Message.direction == "out", Message.address == self.address,
+                    Message.status.in_(DELIVERED))).all())
                 if count != expect.sent_count:
                     raise Mismatch(f"expected {expect.sent_count} bot messages, got {count}")
             if expect.opted_out is not None:

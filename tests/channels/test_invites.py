@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.channels.invites import Redemption, create_invite, invite_link, redeem_invite
-from bot.store.db import session_factory
 from bot.seed import create_client
+from bot.store.db import session_factory
 from bot.store.models import AuditEvent, Clinic, ContactPoint, InviteCode, Message, Outbox
 from tests.channels.world import World, seed_world
 
@@ -129,3 +129,13 @@ def test_an_invite_for_an_unknown_client_is_refused(world: World) -> None:
     """Staff get a clear error for a client id that does not exist."""
     with world.sessions.begin() as session, pytest.raises(LookupError, match="no client"):
         create_invite(session, client_id=9999, now=world.clock.now())
+
+
+def test_a_new_invite_unblocks_a_chat_that_blocked_the_bot(world: World) -> None:
+    """A client who blocked the bot and opens a new link is reachable again."""
+    redeem(world, invite(world))
+    with world.sessions.begin() as session:
+        session.scalars(select(ContactPoint).where(ContactPoint.channel == "telegram")).one() \
+            .blocked = True
+    assert redeem(world, invite(world)).bound
+    assert not world.contact("telegram").blocked

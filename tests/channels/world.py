@@ -16,9 +16,12 @@ from tests.conversation_helpers import DIAGNOSIS, MEDICATIONS, PROGRAM, T0
 
 CLIENT_PHONE = "+12015550147"
 CLIENT_CHAT = "777000111"
-# Words that must never reach a client's phone or chat.
-PROTECTED_WORDS = ("opioid", "depress", "buprenorphine", "naloxone", "sertraline",
-                   "treatment program", "phq", "gad-7", "addiction", "rehab", "recovery")
+# The client's diagnosis, medications and program, and words that reveal them:
+# none may reach a client's phone or chat. (PHQ-9's own item wording, "feeling
+# down, depressed", is a question, not a diagnosis.)
+PROTECTED_WORDS = ("opioid", "use disorder", "depressive disorder", "depression",
+                   "buprenorphine", "naloxone", "sertraline", "treatment program", "phq",
+                   "gad-7", "addiction", "rehab", "recovery program", " mat ")
 
 
 @dataclass

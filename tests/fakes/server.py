@@ -3,6 +3,7 @@ provider fakes. Subclasses answer `respond(method, path, headers, body)`."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +39,9 @@ class FakeServer:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(reply.body)
+                # The client may have given up waiting (a cancelled long poll, a timeout).
+                with contextlib.suppress(ConnectionError):
+                    self.wfile.write(reply.body)
 
             do_GET = do_POST = _serve  # noqa: N815 (the names http.server looks up)
 

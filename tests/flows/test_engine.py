@@ -260,12 +260,14 @@ def test_checkins_record_incomplete_too() -> None:
 # ---- pause and resume -------------------------------------------------------
 
 
-def test_paused_run_takes_an_answer_and_becomes_active() -> None:
-    """After a crisis reply paused the run, the client's next answer counts."""
-    paused = start(GAD2).state.evolve(status="paused")
+def test_paused_run_asks_its_unsent_question_before_taking_answers() -> None:
+    """After a crisis reply paused the run, the next text re-asks the question it never sent."""
+    paused = reply(GAD2, start(GAD2).state, "1").state.evolve(status="paused")
     step = reply(GAD2, paused, "2")
     assert step.state.status == "active"
-    assert step.state.answers == {"item1": 2}
+    assert step.state.answers == {"item1": 1}
+    assert [s.kind for s in of(Send, step)] == ["question"]
+    assert reply(GAD2, step.state, "2").state.answers["item2"] == 2
 
 
 def test_paused_run_ignores_its_reminder() -> None:

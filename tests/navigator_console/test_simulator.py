@@ -136,3 +136,22 @@ async def test_sending_needs_a_signed_in_user_and_a_csrf_token(
     assert response.status_code == 303
     assert (await browser.get(f"/simulator/{world.client_id}/messages")).status_code == 401
     assert _last_id(tether) == before
+
+
+async def test_a_risk_message_reaches_the_queue(
+    navigator: Signed, world: World, tether: Tether
+) -> None:
+    """A crisis text from the simulator gets a crisis reply and shows up in the queue."""
+    browser, token = navigator
+    after = _last_id(tether)
+    await browser.post(
+        f"/simulator/{world.quiet_client_id}/send",
+        data={"csrf_token": token, "text": "I want to kill myself tonight"},
+    )
+    messages = await _wait_for(
+        browser, world.quiet_client_id, after, lambda ms: any("988" in m["body"] for m in ms)
+    )
+    assert any(m["direction"] == "out" and "988" in m["body"] for m in messages)
+    queue = (await browser.get("/queue")).text
+    assert "Ben Baker" in queue
+    assert "level-high" in queue or "level-imminent" in queue

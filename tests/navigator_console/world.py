@@ -76,6 +76,17 @@ def build_world(session: Session, now: datetime = T0) -> World:
     )
     create_user(
         session,
+        clinic=north,
+        email="oncall@north.example",
+        name="Olu Oncall",
+        role="clinician",
+        password=PASSWORD,
+        now=now,
+        phone="+12015550190",
+        on_call=True,
+    )
+    create_user(
+        session,
         clinic=south,
         email=OTHER_EMAIL,
         name="Sam South",

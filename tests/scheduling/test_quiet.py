@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduling.quiet import in_quiet_hours, next_allowed, parse_window
+from bot.scheduling.quiet import in_quiet_hours, next_allowed, parse_quiet_hours, parse_window
 
 CHICAGO = "America/Chicago"
 START, END = time(21, 0), time(8, 0)
@@ -56,3 +56,18 @@ def test_a_window_without_a_dash_is_refused() -> None:
     """A malformed quiet-hours setting is refused with the expected form."""
     with pytest.raises(ValueError, match="21:00-08:00"):
         parse_window("21:00 to 08:00")
+
+
+@pytest.mark.parametrize("window", ["21:00-08:00", "20:00-09:00", "18:30-08:00"])
+def test_quiet_hours_covering_the_legal_night_are_accepted(window: str) -> None:
+    """Quiet hours that cover at least 21:00-08:00 are accepted."""
+    start, end = parse_quiet_hours(window)
+    assert start <= time(21, 0)
+    assert end >= time(8, 0)
+
+
+@pytest.mark.parametrize("window", ["22:00-08:00", "21:00-07:00", "00:00-06:00", "21:00-21:00"])
+def test_quiet_hours_narrower_than_the_legal_night_are_refused(window: str) -> None:
+    """A window that would let texts go before 08:00 or after 21:00 is refused."""
+    with pytest.raises(ValueError, match="must cover at least 21:00-08:00"):
+        parse_quiet_hours(window)
