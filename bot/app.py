@@ -48,12 +48,32 @@ class Tether:
     sender: OutboxSender
     demo: bool = False
     wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
+    loop: asyncio.AbstractEventLoop | None = None  # the loop the sender runs on
 
     def handle(self, inbound: InboundMessage) -> Outcome:
         """Handle one inbound message and nudge the sender."""
         outcome = handle_inbound(self.sessions, self.services, inbound)
-        self.wake_sender.set()
+        self.wake()
         return outcome
+
+    def attach(self) -> None:
+        """Bind the sender's wake-up to the running loop (called in the lifespan)."""
+        self.loop = asyncio.get_running_loop()
+        self.wake_sender = asyncio.Event()
+
+    def wake(self) -> None:
+        """Nudge the outbox sender; safe from request threads and the loop alike."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self.wake_sender.set()
+        else:
+            loop.call_soon_threadsafe(self.wake_sender.set)
 
     def fire_due_events(self) -> int:
         return fire_due(self.sessions, self.services, self.clock.now())
@@ -110,7 +130,7 @@ async def run_sender(tether: Tether) -> None:
 async def _fire_timers(tether: Tether) -> None:
     fired = await asyncio.to_thread(tether.fire_due_events)
     if fired:
-        tether.wake_sender.set()
+        tether.wake()
 
 
 async def close_channels(tether: Tether) -> None:
@@ -128,7 +148,7 @@ def _telegram_inbound(tether: Tether) -> TelegramInbound | None:
     from bot.channels.telegram import TelegramInbound
 
     return TelegramInbound(tether.settings, handle=tether.handle, sessions=tether.sessions,
-                           clock=tether.clock, wake=lambda: tether.wake_sender.set())
+                           clock=tether.clock, wake=tether.wake)
 
 
 def create_app(tether: Tether) -> FastAPI:
@@ -136,7 +156,7 @@ def create_app(tether: Tether) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        tether.wake_sender = asyncio.Event()
+        tether.attach()
         if telegram is not None:
             try:
                 await telegram.start()

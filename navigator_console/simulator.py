@@ -86,7 +86,9 @@ def simulator_send(request: Request, user: Annotated[User, Depends(signed_in)], 
         except UnknownFlow as exc:
             flash(request, str(exc))
             return back
-        if not started:
+        if started:
+            tether.wake()
+        else:
             flash(request, "A conversation is already running for this client; "
                            "answer it or wait for it to expire.")
         return back

@@ -22,9 +22,9 @@ POLL_TIMEOUT_SECONDS = 30
 async def poll(tether: Tether, *, send: bool = True, stop: asyncio.Event | None = None,
                poll_timeout: int = POLL_TIMEOUT_SECONDS) -> None:
     """Receive updates until `stop` is set (or the task is cancelled)."""
-    tether.wake_sender = asyncio.Event()
+    tether.attach()
     inbound = TelegramInbound(tether.settings, handle=tether.handle, sessions=tether.sessions,
-                              clock=tether.clock, wake=tether.wake_sender.set, polling=True)
+                              clock=tether.clock, wake=tether.wake, polling=True)
     application = inbound.application
     updater = application.updater
     assert updater is not None  # built with polling=True

@@ -53,7 +53,9 @@ def load_labelled(path: Path) -> list[LabelledMessage]:
             if row.get("label") not in LABELS or not isinstance(row.get("text"), str):
                 raise ValueError(f"{file}:{number}: needs text and a label in {LABELS}")
             messages.append(
-                LabelledMessage(row["text"], row.get("lang", "en"), row["label"], row.get("category"))
+                LabelledMessage(
+                    row["text"], row.get("lang", "en"), row["label"], row.get("category")
+                )
             )
     return messages
 
@@ -104,7 +106,7 @@ def measure(detector: RiskDetector, messages: Iterable[LabelledMessage]) -> Repo
 
 def format_report(report: Report, show_misses: bool = False) -> str:
     """The figures as a table: one row per label and language."""
-    langs = sorted({lang for _, lang in report.cells if lang != "all"}) + ["all"]
+    langs = [*sorted({lang for _, lang in report.cells if lang != "all"}), "all"]
     lines = [f"{'label':8} {'lang':4} {'n':>5}  {'figure':28} {'target':>8}  ok"]
     for label in LABELS:
         for lang in langs:

@@ -27,7 +27,8 @@ from bot.escalation.types import CATEGORIES, RiskLevel
 
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history",
-    "resolution", "recent", "first_person", "third_party", "boosters", "contexts", "idioms", "entries",
+    "resolution", "recent", "first_person", "third_party", "boosters", "contexts", "idioms",
+    "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
@@ -62,6 +63,7 @@ class Lexicon:
     negation_cues: frozenset[str]
     negation_phrases: tuple[CompiledPattern, ...]
     post_negation: frozenset[str]
+    negation_fillers: frozenset[str]
     clause_breakers: frozenset[str]
     subject_pronouns: frozenset[str]
     hedges: tuple[CompiledPattern, ...]
@@ -227,6 +229,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         negation_cues=reader.words(negation.get("cues"), "negation.cues"),
         negation_phrases=reader.patterns(negation.get("phrases"), "negation.phrases"),
         post_negation=reader.words(negation.get("after"), "negation.after"),
+        negation_fillers=reader.words(negation.get("not_before"), "negation.not_before"),
         clause_breakers=reader.words(negation.get("clause_breakers"), "negation.clause_breakers"),
         subject_pronouns=reader.words(negation.get("subjects"), "negation.subjects"),
         hedges=reader.patterns(data.get("hedges"), "hedges"),

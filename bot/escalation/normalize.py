@@ -59,9 +59,12 @@ def _canonical_word(raw: str) -> tuple[str, ...]:
             if tail == "ll" and stem:
                 return (_canonical_word(stem)[0], "will")
             word = word.replace(mark, "")
-    if not word.isalpha():
-        if any(ch.isdigit() for ch in word) and sum(ch.isalpha() for ch in word) >= 2:
-            word = word.translate(_LEET)
+    if (
+        not word.isalpha()
+        and any(ch.isdigit() for ch in word)
+        and sum(ch.isalpha() for ch in word) >= 2
+    ):
+        word = word.translate(_LEET)
     return (_REPEATS_RE.sub(r"\1\1", word),)
 
 

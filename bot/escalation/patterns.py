@@ -41,7 +41,7 @@ _SPECIAL = {
     "#": r"(?:\d+|" + _NUMBER_WORDS.replace(" ", "|") + ") ",
     "##": r"(?:\d\d+|" + _BIG_NUMBER_WORDS.replace(" ", "|") + ") ",
     "####": r"(?:19|20)\d\d ",
-    "...": r"(?:[^ .]+ ){0,%d}?" % GAP_WORDS,
+    "...": rf"(?:[^ .]+ ){{0,{GAP_WORDS}}}?",
     "$": r"(?=[.,] |$)",
     "/": r"(?:\. )?",
 }
@@ -81,7 +81,9 @@ def expand_macros(pattern: str, macros: Mapping[str, str]) -> str:
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "([":
             depth += 1
@@ -131,9 +133,13 @@ def _word_regex(raw: str) -> tuple[str, _Anchor]:
 
 # Words too frequent to make good anchors: a pattern is anchored on a rarer word when it has one.
 _COMMON = frozenset(
-    "w:i w:me w:my w:to w:a w:the w:it w:is w:and w:of w:you w:in w:on w:for w:im w:he w:she "
-    "w:they w:so w:just w:ya w:no w:se w:que w:de w:la w:el w:y w:lo w:le w:mi w:yo w:un w:una "
-    "w:al w:del w:los w:las w:en w:con w:por w:es w:esta w:ll w:will w:not w:be w:was".split()
+    [
+        "w:i", "w:me", "w:my", "w:to", "w:a", "w:the", "w:it", "w:is", "w:and", "w:of", "w:you",
+        "w:in", "w:on", "w:for", "w:im", "w:he", "w:she", "w:they", "w:so", "w:just", "w:ya", "w:no",
+        "w:se", "w:que", "w:de", "w:la", "w:el", "w:y", "w:lo", "w:le", "w:mi", "w:yo", "w:un",
+        "w:una", "w:al", "w:del", "w:los", "w:las", "w:en", "w:con", "w:por", "w:es", "w:esta", "w:ll",
+        "w:will", "w:not", "w:be", "w:was",
+    ]
 )
 
 

@@ -156,7 +156,9 @@ def _read_in_context(
     view: TextView, lexicon: Lexicon, cues: _Cues, matches: list[_Match], text: str
 ) -> list[Evidence]:
     found = _Found(view, cues)
-    doubted = [m.span for m in matches if scope.hedged_negation_before(view, m.span, found.doubtful)]
+    doubted = [
+        m.span for m in matches if scope.hedged_negation_before(view, m.span, found.doubtful)
+    ]
     denied = [
         m.span
         for m in matches

@@ -10,11 +10,24 @@ pipe one message at a time.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TextIO
 
 from bot.escalation.types import RiskDetector
 
 DEFAULT_LANG = "en"
+_ID_RE = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
+
+
+def _recover_id(line: str) -> Any:
+    """The id of a broken line when it can still be read, so the caller can match the error."""
+    match = _ID_RE.search(line)
+    if match is None:
+        return None
+    try:
+        return json.loads(match.group(1))
+    except json.JSONDecodeError:
+        return None
 
 
 def check_line(line: str, detector: RiskDetector) -> dict[str, Any]:
@@ -22,7 +35,7 @@ def check_line(line: str, detector: RiskDetector) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        return {"id": None, "error": f"not valid JSON: {error.msg}"}
+        return {"id": _recover_id(line), "error": f"not valid JSON: {error.msg}"}
     if not isinstance(record, dict):
         return {"id": None, "error": "each line must be a JSON object"}
     message_id = record.get("id")

@@ -58,7 +58,8 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
         if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
             return False
         if text in lexicon.negation_cues:
-            return True
+            following = view.tokens[index + 1].text if index + 1 < len(view.tokens) else ""
+            return following not in lexicon.negation_fillers  # "no one would..." denies nothing
         if text in lexicon.subject_pronouns:
             return False
     return False
@@ -94,11 +95,14 @@ def hedged(view: TextView, lexicon: Lexicon, span: Span, hedges: Sequence[Span])
         words_between = sum(
             1 for t in tokens[span[1] : start] if t.text not in (SENTENCE_BREAK, SOFT_BREAK)
         )
-        if start >= span[1] and words_between <= HEDGE_AFTER:
-            # The hedge closes its clause ("... probably."), give or take one word
-            # ("i don't know anymore"); "maybe just tired" goes on and is no hedge.
-            if _clause_end(view, lexicon, end) <= end + 1:
-                return True
+        # A hedge after the words closes its clause ("... probably."), give or take one
+        # word ("i don't know anymore"); "maybe just tired" goes on and is no hedge.
+        if (
+            start >= span[1]
+            and words_between <= HEDGE_AFTER
+            and _clause_end(view, lexicon, end) <= end + 1
+        ):
+            return True
     return False
 
 

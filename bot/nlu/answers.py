@@ -9,6 +9,7 @@ engine asks again. A wrong score is worse than one more prompt.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -74,12 +75,17 @@ class EmbeddedAnswerParser:
         if spec.kind == "yesno":
             found = parse_yes_no(stripped)
             return None if found is None else ParsedAnswer(found[0], matched=found[1])
+        if _NEGATIVE.search(stripped):
+            return None  # no scale we ask about goes below zero: ask again
         if spec.kind == "number":
             return _parse_number(spec, stripped, lang)
         return _parse_choice(spec, stripped, lang)
 
 
 # ---- numbers ----------------------------------------------------------------
+
+# "-1", "minus 2", "menos 3": a negative number, not a dash before a list item ("- 1").
+_NEGATIVE = re.compile(r"(?:^|[^\w-])-\d|\b(?:minus|menos)\s+\w", re.IGNORECASE)
 
 
 def _spelled_counts(words: list[str], mention: NumberMention) -> bool:

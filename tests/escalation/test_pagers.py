@@ -5,10 +5,7 @@ failures mapped onto the channel error tree."""
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,64 +14,28 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from bot.channels.base import PermanentSendError, RateLimited, TransientSendError
 from bot.config import load_settings
 from bot.escalation.pagers import EmailPager, SmtpServer, WebhookPager, build_pagers
 from bot.escalation.paging import webhook_body
 from tests.fakes.server import FakeServer, Reply
+from tests.fakes.smtp import Mailbox, free_port, smtp_server
 
-PAGE = "Tether alert #12 (imminent). http://127.0.0.1:8000/escalations/12 Reply ACK 12 to acknowledge."
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it is sent and refuses `refuse`."""
-
-    def __init__(self, refuse: str = "") -> None:
-        self.refuse = refuse
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          rcpt_options: list[str]) -> str:
-        if address == self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, email.message.EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
+PAGE = ("Tether alert #12 (imminent). http://127.0.0.1:8000/escalations/12 "
+        "Reply ACK 12 to acknowledge.")
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox(refuse="gone@riverside.example")
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
+def smtp() -> Iterator[Mailbox]:
+    with smtp_server(refuse="gone@riverside.example") as mailbox:
+        yield mailbox
 
 
-def test_an_email_page_reaches_the_smtp_server(smtp: tuple[Mailbox, int]) -> None:
+def test_an_email_page_reaches_the_smtp_server(smtp: Mailbox) -> None:
     """The page text arrives as subject and body, from the configured sender."""
-    mailbox, port = smtp
-    pager = EmailPager(SmtpServer.from_url(
-        f"smtp://127.0.0.1:{port}?from=alerts@riverside.example"))
+    mailbox = smtp
+    pager = EmailPager(SmtpServer.from_url(f"{mailbox.url}?from=alerts@riverside.example"))
     receipt = asyncio.run(pager.send("oncall@riverside.example", PAGE, "page-7"))
     assert receipt.provider_id == "<page-7@tether>"
     [message] = mailbox.messages
@@ -85,10 +46,9 @@ def test_an_email_page_reaches_the_smtp_server(smtp: tuple[Mailbox, int]) -> Non
     assert mailbox.envelopes == [("alerts@riverside.example", ["oncall@riverside.example"])]
 
 
-def test_a_refused_mailbox_is_a_permanent_failure(smtp: tuple[Mailbox, int]) -> None:
+def test_a_refused_mailbox_is_a_permanent_failure(smtp: Mailbox) -> None:
     """A recipient the server refuses is not retried: the page falls through."""
-    _, port = smtp
-    pager = EmailPager(SmtpServer.from_url(f"smtp://127.0.0.1:{port}"))
+    pager = EmailPager(SmtpServer.from_url(smtp.url))
     with pytest.raises(PermanentSendError):
         asyncio.run(pager.send("gone@riverside.example", PAGE, "page-8"))
 
@@ -120,7 +80,7 @@ class FakePagerDuty(FakeServer):
         self.received: list[tuple[str, dict[str, str], dict[str, Any]]] = []
         self.slow = threading.Event()
 
-    def respond(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+    def respond(self, _method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         with self.lock:
             self.received.append((path, headers, json.loads(body)))
             reply = self.replies.pop(0) if self.replies else None

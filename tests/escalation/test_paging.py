@@ -4,19 +4,26 @@ when a page cannot be delivered."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from bot.channels.base import Channel, PermanentSendError
+from bot.app import build_tether, close_channels
+from bot.channels.base import Channel, InboundMessage, PermanentSendError
+from bot.channels.simulator import SimulatorChannel
+from bot.clock import SimulatedClock
+from bot.config import load_settings
 from bot.escalation.ack import acknowledge
 from bot.escalation.paging import PagingOptions, page_text
 from bot.services import Services, build_services
-from bot.store.db import session_factory
-from bot.store.models import User
+from bot.store.db import create_all, session_factory
+from bot.store.models import Escalation, User
+from tests.conversation_helpers import T0
 from tests.escalation.world import (
     HIGH,
     IMMINENT,
@@ -25,6 +32,7 @@ from tests.escalation.world import (
     Ward,
     seed_ward,
 )
+from tests.fakes.smtp import smtp_server
 
 CONCERN = "nothing matters anymore"
 
@@ -153,9 +161,7 @@ def test_an_alert_acknowledged_elsewhere_stops_the_ladder(ward: Ward) -> None:
     """An alert taken in the console (status no longer open) is not paged again."""
     ward.say(IMMINENT)
     with ward.sessions.begin() as session:
-        ward_escalation = ward.escalations()[0]
-        escalation = session.get_one(type(ward_escalation), ward_escalation.id)
-        escalation.status = "acknowledged"
+        session.get_one(Escalation, ward.escalations()[0].id).status = "acknowledged"
     ward.advance(timedelta(minutes=30))
     assert len(ward.pages()) == 1
     assert ward.resends("cancelled")
@@ -209,7 +215,7 @@ def test_retries_exhausted_fall_through_too(engine: Engine, services: Services) 
         ward.deliver()
     assert [p.channel for p in ward.pages()][:2] == ["simulator", "email"]
     assert ward.pages()[0].status == "failed"
-    assert [address for address, _ in email.delivered][0] == "oncall@riverside.example"
+    assert email.delivered[0][0] == "oncall@riverside.example"
 
 
 def test_pages_ignore_the_clients_opt_out_and_quiet_hours(ward: Ward) -> None:
@@ -262,3 +268,73 @@ def test_an_unknown_senders_crisis_pages_too(ward: Ward) -> None:
     """A risk message from a number we do not know still reaches the on-call clinician."""
     ward.inbound("simulator", "sim-unknown", IMMINENT)
     assert len(ward.pages()) == 1
+
+
+OVERPASS = "i'm on the overpass and i'm done, goodbye"
+
+
+def test_end_to_end_crisis_pages_climbs_and_stops_at_ack(tmp_path: Path) -> None:
+    """The overpass message gets the crisis reply at once; the on-call phone and the
+    SMTP server get PHI-free pages; unanswered, the next tier is paged at the
+    timeout; the on-call clinician's ACK stops the ladder."""
+    with smtp_server() as mailbox:
+        settings = load_settings({
+            "TETHER_DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+            "TETHER_SMTP_URL": f"{mailbox.url}?from=alerts@riverside.example",
+            "TETHER_PUBLIC_URL": "https://tether.riverside.example",
+        })
+        clock = SimulatedClock(T0)
+        tether = build_tether(settings, clock=clock)
+        create_all(tether.engine)
+        ward = seed_ward(tether.sessions, tether.services, tether.channels)
+        phone = tether.channels["simulator"]
+        assert isinstance(phone, SimulatorChannel)
+        oncall = f"staff-{ward.oncall_id}"
+
+        def deliver() -> None:
+            asyncio.run(tether.sender.drain())
+
+        def staff_pages() -> list[str]:
+            return [body for address, body in phone.delivered
+                    if address == oncall and body.startswith("Tether alert")]
+
+        outcome = tether.handle(InboundMessage(
+            channel="simulator", address=ward.client_address, text=OVERPASS,
+            received_at=clock.now(), provider_id="e2e-1"))
+        assert any("988" in reply for reply in outcome.replies)  # in the same request
+        deliver()
+        number = ward.escalations()[0].id
+        assert len(staff_pages()) == 1
+        assert mailbox.messages == []
+
+        clock.advance(timedelta(minutes=4))
+        tether.fire_due_events()
+        deliver()
+        assert len(staff_pages()) == 1
+
+        clock.advance(timedelta(minutes=1))  # imminent: 5 minutes to acknowledge
+        tether.fire_due_events()
+        deliver()
+        assert len(staff_pages()) == 2
+        assert [to for _, to in mailbox.envelopes] == [["admin@riverside.example"]]
+
+        bodies = [*staff_pages(), *(m.get_content() for m in mailbox.messages)]
+        for body in bodies:
+            assert f"https://tether.riverside.example/escalations/{number}" in body
+        for body in [*bodies, *(str(m["Subject"]) for m in mailbox.messages)]:
+            for secret in [*ward.protected(), OVERPASS, "overpass", "goodbye"]:
+                assert secret.casefold() not in body.casefold(), (secret, body)
+
+        reply = tether.handle(InboundMessage(
+            channel="simulator", address=oncall, text=f"ack {number}",
+            received_at=clock.now(), provider_id="e2e-2"))
+        assert reply.replies == [f"Alert #{number} acknowledged."]
+        deliver()
+        clock.advance(timedelta(hours=1))
+        tether.fire_due_events()
+        deliver()
+        assert len(staff_pages()) == 2
+        assert len(mailbox.messages) == 1
+        assert ward.escalations()[0].status == "acknowledged"
+        asyncio.run(close_channels(tether))
+        tether.engine.dispose()

@@ -296,3 +296,10 @@ def test_a_typed_score_is_that_score(score: int, chatter: str) -> None:
     parsed = PARSER.parse(FREQUENCY, f"{score}{chatter}", "en")
     assert parsed is not None
     assert parsed.value == score
+
+
+@pytest.mark.parametrize("text", ["-1", "minus 2", "menos 3", "-3 lol"])
+def test_a_negative_number_is_asked_again(text: str) -> None:
+    """No scale goes below zero, so '-1' is not read as 1 but re-prompted."""
+    spec = AnswerSpec(kind="number", minimum=0, maximum=10)
+    assert EmbeddedAnswerParser().parse(spec, text, "en") is None
