@@ -135,10 +135,10 @@ def _word_regex(raw: str) -> tuple[str, _Anchor]:
 _COMMON = frozenset(
     [
         "w:i", "w:me", "w:my", "w:to", "w:a", "w:the", "w:it", "w:is", "w:and", "w:of", "w:you",
-        "w:in", "w:on", "w:for", "w:im", "w:he", "w:she", "w:they", "w:so", "w:just", "w:ya", "w:no",
-        "w:se", "w:que", "w:de", "w:la", "w:el", "w:y", "w:lo", "w:le", "w:mi", "w:yo", "w:un",
-        "w:una", "w:al", "w:del", "w:los", "w:las", "w:en", "w:con", "w:por", "w:es", "w:esta", "w:ll",
-        "w:will", "w:not", "w:be", "w:was",
+        "w:in", "w:on", "w:for", "w:im", "w:he", "w:she", "w:they", "w:so", "w:just", "w:ya",
+        "w:no", "w:se", "w:que", "w:de", "w:la", "w:el", "w:y", "w:lo", "w:le", "w:mi", "w:yo",
+        "w:un", "w:una", "w:al", "w:del", "w:los", "w:las", "w:en", "w:con", "w:por", "w:es",
+        "w:esta", "w:ll", "w:will", "w:not", "w:be", "w:was",
     ]
 )
 
