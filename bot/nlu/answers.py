@@ -85,7 +85,12 @@ class EmbeddedAnswerParser:
 # ---- numbers ----------------------------------------------------------------
 
 # "-1", "minus 2", "menos 3": a negative number, not a dash before a list item ("- 1").
-_NEGATIVE = re.compile(r"(?:^|[^\w-])-\d|\b(?:minus|menos)\s+\w", re.IGNORECASE)
+# "menos de una vez al mes" is an answer label, so only a number may follow minus/menos.
+_NEGATIVE = re.compile(
+    r"(?:^|[^\w-])-\d|\b(?:minus|menos)\s+(?:\d|(?:zero|one|two|three|four|five|six|seven|eight"
+    r"|nine|ten|cero|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b)",
+    re.IGNORECASE,
+)
 
 
 def _spelled_counts(words: list[str], mention: NumberMention) -> bool:

@@ -303,3 +303,18 @@ def test_a_negative_number_is_asked_again(text: str) -> None:
     """No scale goes below zero, so '-1' is not read as 1 but re-prompted."""
     spec = AnswerSpec(kind="number", minimum=0, maximum=10)
     assert EmbeddedAnswerParser().parse(spec, text, "en") is None
+
+
+def test_menos_de_in_an_answer_label_is_no_negative_number() -> None:
+    """'menos de una vez al mes' is an AUDIT-C label in Spanish, not minus one."""
+    spec = AnswerSpec(
+        kind="choice",
+        options=(
+            OptionSpec(0, {"en": ("Never",), "es": ("Nunca",)}),
+            OptionSpec(1, {"en": ("Less than monthly",), "es": ("Menos de una vez al mes",)}),
+            OptionSpec(2, {"en": ("Monthly",), "es": ("Mensualmente",)}),
+        ),
+    )
+    parsed = EmbeddedAnswerParser().parse(spec, "menos de una vez al mes", "es")
+    assert parsed is not None
+    assert parsed.value == 1
