@@ -1,17 +1,22 @@
-"""Administration behind the CLI (and, later, the console): clients."""
+"""Administration behind the CLI (and, later, the console): clinics, staff,
+escalation policies, clients."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.seed import create_client
+from bot.escalation.policy import EscalationPolicy, PolicyError, parse_policy, policy_for
+from bot.seed import create_client, create_clinic, create_user
 from bot.store.db import make_engine, session_factory, upgrade
-from bot.store.models import Client, Clinic, ContactPoint, Escalation, Result
+from bot.store.models import Client, Clinic, ContactPoint, Escalation, Result, User
 
 
 class NotFound(LookupError):
@@ -37,6 +42,90 @@ def pick_clinic(session: Session, clinic_id: str | None) -> Clinic:
         raise NotFound("several clinics exist; say which with --clinic "
                        f"({', '.join(c.id for c in clinics)})")
     return clinics[0]
+
+
+def add_clinic(settings: Settings, *, clinic_id: str, name: str, timezone: str,
+               crisis_line: str, contact_phone: str, program_name: str,
+               quiet_hours: str, region: str) -> str:
+    """Create a clinic; its id is what `--clinic` options name."""
+    sessions = open_database(settings)
+    with sessions.begin() as session:
+        if session.get(Clinic, clinic_id) is not None:
+            raise NotFound(f"clinic {clinic_id!r} exists already")
+        clinic = create_clinic(session, clinic_id=clinic_id, name=name, timezone=timezone,
+                               crisis_line=crisis_line, contact_phone=contact_phone,
+                               program_name=program_name, now=SystemClock().now(),
+                               quiet_hours=quiet_hours, default_region=region.upper())
+        return clinic.id
+
+
+def add_staff(settings: Settings, *, name: str, email: str, role: str, password: str,
+              phone: str | None, telegram_chat_id: str | None, on_call: bool,
+              clinic_id: str | None) -> int:
+    """Create a console user; phone and Telegram chat are where pages reach them,
+    and the only addresses their `ACK <number>` is accepted from."""
+    sessions = open_database(settings)
+    with sessions.begin() as session:
+        clinic = pick_clinic(session, clinic_id)
+        if session.scalar(select(User.id).where(User.email == email.lower())) is not None:
+            raise NotFound(f"a user with e-mail {email!r} exists already")
+        user = create_user(session, clinic=clinic, email=email, name=name, role=role,
+                           password=password, now=SystemClock().now(), phone=phone,
+                           on_call=on_call)
+        user.telegram_chat_id = telegram_chat_id
+        return user.id
+
+
+def list_staff(settings: Settings, clinic_id: str | None) -> Iterator[list[str]]:
+    sessions = open_database(settings)
+    with sessions() as session:
+        clinic = pick_clinic(session, clinic_id)
+        users = session.scalars(select(User).where(User.clinic_id == clinic.id)
+                                .order_by(User.id)).all()
+        for user in users:
+            yield [str(user.id), user.name, user.email, user.role,
+                   "on call" if user.on_call else "-", user.phone or "-",
+                   "active" if user.active else "inactive"]
+
+
+def set_policy(settings: Settings, file: Path, clinic_id: str | None) -> EscalationPolicy:
+    """Validate the YAML escalation policy in `file` and store it for the clinic;
+    nothing is stored when it is invalid (PolicyError names each problem)."""
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise PolicyError(f"{file}: cannot be read: {error}") from None
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{file}: must be a mapping with at least `tiers`")
+    policy = parse_policy(raw, where=str(file))
+    sessions = open_database(settings)
+    with sessions.begin() as session:
+        clinic = pick_clinic(session, clinic_id)
+        _check_recipients(session, clinic, policy, where=str(file))
+        clinic.escalation_policy = policy.model_dump(mode="json", exclude_none=True)
+    return policy
+
+
+def _check_recipients(session: Session, clinic: Clinic, policy: EscalationPolicy,
+                      where: str) -> None:
+    """A user named by id must be one of the clinic's own active users."""
+    known = set(session.scalars(select(User.id).where(
+        User.clinic_id == clinic.id, User.active.is_(True))))
+    for number, tier in enumerate(policy.tiers, start=1):
+        for recipient in tier.recipients:
+            user_id = recipient if isinstance(recipient, int) else (
+                int(recipient.removeprefix("user:")) if recipient.startswith("user:") else None)
+            if user_id is not None and user_id not in known:
+                raise PolicyError(f"{where}: tiers.{number}: user {user_id} is not an active "
+                                  f"user of clinic {clinic.id!r}")
+
+
+def show_policy(settings: Settings, clinic_id: str | None) -> dict[str, Any]:
+    """The clinic's policy in force (the default when none was set), as plain data."""
+    sessions = open_database(settings)
+    with sessions() as session:
+        clinic = pick_clinic(session, clinic_id)
+        return policy_for(clinic).model_dump(mode="json", exclude_none=True)
 
 
 def add_client(settings: Settings, *, name: str, phone: str | None, language: str,

@@ -22,6 +22,12 @@ flows_app = typer.Typer(no_args_is_help=True, help="Flow files: validate, draw."
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 clients_app = typer.Typer(no_args_is_help=True, help="Clients.")
 import_app = typer.Typer(no_args_is_help=True, help="Import appointments and refills (CSV).")
+clinics_app = typer.Typer(no_args_is_help=True, help="Clinics.")
+staff_app = typer.Typer(no_args_is_help=True, help="Care-team users: console logins and pages.")
+policy_app = typer.Typer(no_args_is_help=True, help="A clinic's escalation (paging) policy.")
+app.add_typer(clinics_app, name="clinics")
+app.add_typer(staff_app, name="staff")
+app.add_typer(policy_app, name="policy")
 app.add_typer(flows_app, name="flows")
 app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
@@ -52,6 +58,7 @@ def demo(
 
     settings = _settings()
     logins = prepare_demo(settings)
+    _check_policies(settings)
     out.print(f"Tether demo on http://{host}:{port}  (database: {settings.database_url})")
     out.print(f"  console:   http://{host}:{port}/")
     out.print(f"  simulator: http://{host}:{port}/simulator")
@@ -73,7 +80,25 @@ def serve(
 
     settings = _settings()
     upgrade(settings.database_url)
+    _check_policies(settings)
     run_server(settings, host=host, port=port, demo=False)
+
+
+def _check_policies(settings: Settings) -> None:
+    """Refuse to start with a clinic whose escalation policy is malformed: a page
+    ladder that breaks at 3 a.m. is worse than a server that does not start."""
+    from bot.escalation.policy import PolicyError, check_clinic_policies
+    from bot.store.db import make_engine, session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            check_clinic_policies(session)
+    except PolicyError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -161,6 +186,108 @@ def db_upgrade() -> None:
     settings = _settings()
     upgrade(settings.database_url)
     out.print("database is up to date")
+
+
+ClinicOption = Annotated[str | None, typer.Option(help="Clinic id (default: the only one).")]
+
+
+@clinics_app.command("add")
+def clinics_add(
+    clinic_id: Annotated[str, typer.Argument(help="Short id, e.g. riverside.")],
+    name: Annotated[str, typer.Option(help="The clinic's name, used in HELP and welcome texts.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. America/Chicago.")],
+    crisis_line: Annotated[str, typer.Option(help="The clinic's own crisis line.")],
+    contact_phone: Annotated[str, typer.Option(help="The number HELP gives.")],
+    program_name: Annotated[str, typer.Option(help="Program name (console only).")],
+    quiet_hours: Annotated[str, typer.Option(help="No scheduled texts, e.g. 21:00-08:00.")]
+    = "21:00-08:00",
+    region: Annotated[str, typer.Option(help="Default phone region, e.g. US.")] = "US",
+) -> None:
+    """Create a clinic."""
+    from bot.admin import NotFound, add_clinic
+    from bot.seed import InvalidInput
+
+    try:
+        print(add_clinic(_settings(), clinic_id=clinic_id, name=name, timezone=timezone,
+                         crisis_line=crisis_line, contact_phone=contact_phone,
+                         program_name=program_name, quiet_hours=quiet_hours, region=region))
+    except (InvalidInput, NotFound) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
+@staff_app.command("add")
+def staff_add(
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    email: Annotated[str, typer.Option(help="Console login and e-mail pages.")],
+    role: Annotated[str, typer.Option(help="navigator, clinician or admin.")] = "navigator",
+    phone: Annotated[str | None, typer.Option(help="SMS pages and ACK replies.")] = None,
+    telegram_chat_id: Annotated[str | None, typer.Option(help="Telegram pages and ACKs.")]
+    = None,
+    on_call: Annotated[bool, typer.Option("--on-call", help="Paged in the on_call tier.")]
+    = False,
+    clinic: ClinicOption = None,
+) -> None:
+    """Add a care-team user (asks for the password) and print the new id."""
+    from bot.admin import NotFound, add_staff
+    from bot.seed import InvalidInput
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 12:
+        err.print("[red]the password needs at least 12 characters[/red]")
+        raise typer.Exit(1)
+    try:
+        print(add_staff(_settings(), name=name, email=email, role=role, password=password,
+                        phone=phone, telegram_chat_id=telegram_chat_id, on_call=on_call,
+                        clinic_id=clinic))
+    except (InvalidInput, NotFound) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
+@staff_app.command("list")
+def staff_list(clinic: ClinicOption = None) -> None:
+    """List care-team users: id, name, e-mail, role, on call, phone, status."""
+    from bot.admin import NotFound, list_staff
+
+    try:
+        for row in list_staff(_settings(), clinic):
+            print("\t".join(row))
+    except NotFound as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
+@policy_app.command("set")
+def policy_set(
+    file: Annotated[Path, typer.Argument(help="YAML policy: tiers, ack_timeout, webhook.")],
+    clinic: ClinicOption = None,
+) -> None:
+    """Validate a policy file and make it the clinic's; an invalid one changes nothing."""
+    from bot.admin import NotFound, set_policy
+    from bot.escalation.policy import PolicyError
+
+    try:
+        policy = set_policy(_settings(), file, clinic)
+    except (PolicyError, NotFound) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"policy saved: {len(policy.tiers)} tier(s)")
+
+
+@policy_app.command("show")
+def policy_show(clinic: ClinicOption = None) -> None:
+    """Print the clinic's policy in force (the default when none was set) as YAML."""
+    import yaml
+
+    from bot.admin import NotFound, show_policy
+    from bot.escalation.policy import PolicyError
+
+    try:
+        print(yaml.safe_dump(show_policy(_settings(), clinic), sort_keys=False), end="")
+    except (PolicyError, NotFound) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
 
 
 @clients_app.command("add")

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from bot.audit import record_audit
-from bot.scheduling.quiet import parse_window
+from bot.scheduling.quiet import parse_quiet_hours
 from bot.store.models import Client, Clinic, ContactPoint, User
 
 DEFAULT_QUIET_HOURS = "21:00-08:00"
@@ -54,7 +54,10 @@ def create_clinic(
     quiet_hours: str = DEFAULT_QUIET_HOURS,
     default_region: str = "US",
 ) -> Clinic:
-    start, end = parse_window(quiet_hours)
+    try:
+        start, end = parse_quiet_hours(quiet_hours)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
     clinic = Clinic(
         id=clinic_id,
         name=name,
