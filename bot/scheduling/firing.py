@@ -12,14 +12,16 @@ occurrence. Runs in the caller's transaction; sets the event's final status:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.flows.effects import Abandon
 from bot.outbox import PRIORITY_SCHEDULED
-from bot.runs import Turn, live_run, preferred_contact, start_flow
+from bot.runs import Turn, advance_run, live_run, preferred_contact, start_flow
 from bot.scheduling import planner
 from bot.scheduling.quiet import parse_hhmm
 from bot.scheduling.service import (
@@ -33,7 +35,15 @@ from bot.scheduling.service import (
 )
 from bot.scheduling.when import appointment_when, day_when
 from bot.services import Services
-from bot.store.models import Appointment, Client, Clinic, Enrollment, Refill, TimedEvent
+from bot.store.models import (
+    Appointment,
+    Client,
+    Clinic,
+    Enrollment,
+    Message,
+    Refill,
+    TimedEvent,
+)
 
 
 def fire_scheduled(session: Session, services: Services, event: TimedEvent,
@@ -54,12 +64,16 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         return
     context, deadline = subject
     started_today = scheduled_started_between(session, client.id, *planner.local_day(now, tz))
-    decision = planner.gate(planner.Situation(
+    situation = planner.Situation(
         due_at=event.due_at, now=now, grace=planner.grace_for(flow_id), tz=tz,
         quiet=(parse_hhmm(clinic.quiet_start), parse_hhmm(clinic.quiet_end)),
         busy=_busy(session, event, client.id, flow_id, now),
         started_today=started_today, deadline=deadline,
-    ))
+    )
+    decision = planner.gate(situation)
+    if decision.reason == "busy" and _make_way(session, services, clinic, client, flow_id, now):
+        decision = planner.gate(replace(situation,
+                                        busy=_busy(session, event, client.id, flow_id, now)))
     if decision.action == "wait":
         assert decision.until is not None
         assert decision.until > now
@@ -115,6 +129,29 @@ def _subject(session: Session, event: TimedEvent, payload: dict[str, Any], clien
             return None
         return {"refill_id": str(refill.id), "when": day_when(refill.due_date, lang)}, None
     return None
+
+
+def _make_way(session: Session, services: Services, clinic: Clinic, client: Client,
+              flow_id: str, now: datetime) -> bool:
+    """End a live, lower-ranked conversation the client has left unanswered for a
+    while, so an appointment reminder or a screen is not held behind an ignored
+    daily check-in until it is too late. The check-in is recorded incomplete, as
+    when it expires; a conversation the client is answering is never cut short."""
+    run = live_run(session, client.id)
+    if run is None or planner.flow_rank(run.flow_id) <= planner.flow_rank(flow_id):
+        return False
+    last_reply = session.scalar(select(func.max(Message.created_at)).where(
+        Message.client_id == client.id, Message.direction == "in"))
+    quiet_since = max(run.started_at, last_reply) if last_reply is not None else run.started_at
+    if now - quiet_since < planner.IDLE_BEFORE_MAKING_WAY:
+        return False
+    contact = preferred_contact(session, client)
+    if contact is None:
+        return False
+    turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED)
+    advance_run(turn, run, Abandon())
+    session.flush()  # the run no longer holds the client's one live conversation
+    return True
 
 
 def _busy(session: Session, event: TimedEvent, client_id: int, flow_id: str,

@@ -30,6 +30,9 @@ GRACE_BY_FLOW: dict[str, timedelta] = {
 }
 DAILY_CAP = 3  # scheduled conversations per client per local day
 RECHECK_AFTER = timedelta(minutes=5)  # a check-in queued behind a live conversation
+# A reminder or screen does not queue behind a lower-ranked check-in the client has
+# left unanswered this long: that check-in ends incomplete and makes way.
+IDLE_BEFORE_MAKING_WAY = timedelta(minutes=30)
 MISSED_IN_A_ROW = 3  # unanswered check-ins before a navigator is asked to follow up
 
 APPOINTMENT_OFFSETS: tuple[tuple[str, timedelta], ...] = (

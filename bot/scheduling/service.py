@@ -62,7 +62,9 @@ def enroll(session: Session, *, client: Client, flow_id: str, schedule: str, now
            known_flows: Collection[str], start: date | None = None,
            end: date | None = None) -> Enrollment:
     """Enroll `client` in `flow_id` on `schedule` (local time), from `start`
-    (default: the client's today) to `end`; plans the first check-in."""
+    (default: the client's today) to `end`; plans the first check-in. An active
+    enrollment of the client in the same flow ends: enrolling again changes the
+    schedule, it never doubles the check-ins."""
     if flow_id not in known_flows:
         raise EnrollmentError(f"unknown flow {flow_id!r}; known flows: "
                               f"{', '.join(sorted(known_flows))}")
@@ -74,6 +76,10 @@ def enroll(session: Session, *, client: Client, flow_id: str, schedule: str, now
     start = start or now.astimezone(ZoneInfo(tz)).date()
     if end is not None and end < start:
         raise EnrollmentError(f"the end date {end} is before the start date {start}")
+    for earlier in session.scalars(select(Enrollment).where(
+            Enrollment.client_id == client.id, Enrollment.flow_id == flow_id,
+            Enrollment.active.is_(True))):
+        end_enrollment(session, earlier)
     enrollment = Enrollment(client_id=client.id, flow_id=flow_id, schedule=parsed.text,
                             rrule=parsed.rule, start_date=start, end_date=end, active=True,
                             created_at=now)

@@ -46,6 +46,21 @@ def test_enrolling_in_an_unknown_flow_or_bad_schedule_is_refused(session: Sessio
     assert pending(session, "checkin_due") == []
 
 
+def test_enrolling_again_in_the_same_flow_changes_the_schedule(session: Session) -> None:
+    """A second `daily` enrollment in adherence replaces the first: one check-in a day."""
+    client = make_client(session)
+    first = enroll(session, client=client, flow_id="adherence", schedule="daily 20:00",
+                   now=NOW, known_flows=FLOWS)
+    enroll(session, client=client, flow_id="phq9", schedule="weekly mon 10:00", now=NOW,
+           known_flows=FLOWS)
+    second = enroll(session, client=client, flow_id="adherence", schedule="daily 18:30",
+                    now=NOW, known_flows=FLOWS)
+    assert not first.active
+    assert second.active
+    due = sorted((e.payload["flow_id"], e.due_at) for e in pending(session, "checkin_due"))
+    assert due == [("adherence", local(2027, 3, 1, 18, 30)), ("phq9", local(2027, 3, 8, 10))]
+
+
 def test_ending_an_enrollment_cancels_its_check_in(session: Session) -> None:
     """An ended enrollment leaves no pending check-in."""
     client = make_client(session)
