@@ -3,6 +3,7 @@ and the runner reports bad and unsupported transcripts instead of ignoring them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,27 @@ def test_there_are_enough_transcripts() -> None:
     assert len(TRANSCRIPTS) >= 40
 
 
+# What no text may carry: the program (the transcripts' clinic runs the "Riverside
+# outpatient program"), an instrument or a score, a diagnosis, a medication, treatment.
+PROTECTED = re.compile(
+    r"outpatient|program|phq|gad-?[27]|audit-?c|c-?ssrs|columbia|score|puntuaci|total"
+    r"|diagnos|disorder|trastorno|depression\b|depresi[oó]n\b|anxiety disorder|ansiedad generalizada"
+    r"|opioid|opiáceo|substance|sustancia|addiction|adicci|recovery|rehab|detox"
+    r"|buprenorphine|suboxone|naloxone|naltrexone|vivitrol|methadone|metadona|sertraline"
+    r"|zoloft|prozac|fluoxetine|lexapro|seroquel|lithium|litio",
+    re.IGNORECASE,
+)
+
+
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
 def test_transcript_passes(path: Path, services: Services) -> None:
-    """Each transcript plays out as written."""
+    """Each transcript plays out as written, and no text it sent carries the
+    program, an instrument, a score, a diagnosis or a medication."""
     verdict = run_file(path, services)
     assert verdict.passed, verdict.line()
+    assert verdict.sent, "a transcript that sends nothing checks nothing"
+    for body in verdict.sent:
+        assert PROTECTED.search(body) is None, (PROTECTED.search(body), body)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

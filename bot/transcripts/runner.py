@@ -64,6 +64,7 @@ class Verdict:
     name: str
     passed: bool
     detail: str = ""
+    sent: tuple[str, ...] = ()  # every text delivered, to the client and to staff
 
     def line(self) -> str:
         return f"PASS {self.name}" if self.passed else f"FAIL {self.name}: {self.detail}"
@@ -82,11 +83,13 @@ def run_transcript(transcript: Transcript, services: Services) -> Verdict:
     if unsupported:
         return Verdict(transcript.name, False,
                        f"not supported yet: {', '.join(unsupported)}")
+    run = _Run(transcript, services)
     try:
-        asyncio.run(_Run(transcript, services).play())
+        asyncio.run(run.play())
     except (Mismatch, UnknownFlow, TranscriptError) as exc:
         return Verdict(transcript.name, False, str(exc))
-    return Verdict(transcript.name, True)
+    return Verdict(transcript.name, True,
+                   sent=tuple(body for _, body in run.channel.delivered))
 
 
 class _Run:
