@@ -30,7 +30,8 @@ def test_there_are_enough_transcripts() -> None:
 # outpatient program"), an instrument or a score, a diagnosis, a medication, treatment.
 PROTECTED = re.compile(
     r"outpatient|program|phq|gad-?[27]|audit-?c|c-?ssrs|columbia|score|puntuaci|total"
-    r"|diagnos|disorder|trastorno|depression\b|depresi[oó]n\b|anxiety disorder|ansiedad generalizada"
+    r"|diagnos|disorder|trastorno|depression\b|depresi[oó]n\b|anxiety disorder"
+    r"|ansiedad generalizada"
     r"|opioid|opiáceo|substance|sustancia|addiction|adicci|recovery|rehab|detox"
     r"|buprenorphine|suboxone|naloxone|naltrexone|vivitrol|methadone|metadona|sertraline"
     r"|zoloft|prozac|fluoxetine|lexapro|seroquel|lithium|litio",
