@@ -1,11 +1,18 @@
 """The transactional outbox: messages and pages are written here inside the
 transaction that decided to send them, and an async sender delivers them.
 
-Delivery is at least once with an idempotency key per row: a crash between
-the provider's answer and our commit leaves the row `sending`, and it is
-retried with the same key (`recover_stale`). Rows are claimed with
-`FOR UPDATE SKIP LOCKED` where the engine has it, so two senders never take
-the same row. Crisis replies and pages have priority 0 and jump the queue.
+A sender claims one row at a time (`FOR UPDATE SKIP LOCKED` where the engine
+has it, so two senders never take the same row), sends it and commits the
+outcome. Crisis replies and pages have priority 0 and jump the queue.
+
+Nothing is sent twice across a crash: a crash between the provider's answer
+and our commit leaves the row `sending`; once its lease runs out
+(`recover_stale`) it is tried again with the same idempotency key. Any second
+attempt of a row (after a crash, a timeout or any transient error) first asks
+the channel, when it can tell (`ReportsSent`: Twilio's message list), whether
+an earlier attempt reached the provider, and records that message instead of
+sending again. Channels that cannot tell (Telegram, the pagers) are at least
+once.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from bot.channels.base import (
     RateLimited,
     RecipientBlocked,
     RecipientOptedOut,
+    ReportsSent,
+    SendReceipt,
 )
 from bot.clock import Clock
 from bot.escalation.paging import record_page_failed, record_page_sent
@@ -42,7 +51,12 @@ PRIORITY_SCHEDULED = 9  # check-ins, reminders
 SENT_DESPITE_OPT_OUT = frozenset({"opt_out", "crisis"})
 
 MAX_ATTEMPTS = 8
-SENDING_TIMEOUT = timedelta(minutes=2)
+# How long a claimed row may stay `sending` before another sender may take it:
+# one send (a pacing slot plus the adapters' 15 s HTTP timeouts) fits well within.
+SENDING_TIMEOUT = timedelta(seconds=60)
+# Provider clocks differ from ours; an earlier attempt is looked for from this
+# long before the row was written.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 def queue_message(
@@ -120,21 +134,24 @@ class OutboxSender:
         self._channels = channels
         self._clock = clock
 
-    def _claim(self, limit: int) -> list[int]:
+    def _claim(self) -> int | None:
+        """Take the most urgent due row, if any; it stays `sending` until its outcome
+        is committed, so only one row per sender is ever in doubt after a crash."""
         now = self._clock.now()
         with self._sessions.begin() as session:
-            rows = session.scalars(
+            row = session.scalars(
                 select(Outbox)
                 .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
                 .order_by(Outbox.priority, Outbox.id)
-                .limit(limit)
+                .limit(1)
                 .with_for_update(skip_locked=True)
-            ).all()
-            for row in rows:
-                row.status = "sending"
-                row.attempts += 1
-                row.claimed_at = now
-            return [row.id for row in rows]
+            ).first()
+            if row is None:
+                return None
+            row.status = "sending"
+            row.attempts += 1
+            row.claimed_at = now
+            return row.id
 
     def recover_stale(self) -> int:
         """Put rows left `sending` by a crashed sender back in the queue."""
@@ -149,7 +166,10 @@ class OutboxSender:
 
     async def run_once(self, limit: int = 100) -> SendReport:
         report = SendReport()
-        for row_id in self._claim(limit):
+        for _ in range(limit):
+            row_id = self._claim()
+            if row_id is None:
+                break
             await self._deliver(row_id, report)
         return report
 
@@ -195,8 +215,16 @@ class OutboxSender:
                 session.commit()
                 report.failed += 1
                 return
+            # No transaction stays open while the provider is called: on SQLite it
+            # would hold the write lock through pacing and the HTTP round trip.
+            session.commit()
             try:
-                receipt = await channel.send(row.address, row.body, row.idempotency_key)
+                receipt = None
+                if row.attempts > 1:
+                    receipt = await self._earlier_attempt(session, channel, row)
+                    session.commit()
+                if receipt is None:
+                    receipt = await channel.send(row.address, row.body, row.idempotency_key)
             except RecipientOptedOut as exc:
                 if contact is not None:
                     contact.opted_out = True
@@ -235,6 +263,27 @@ class OutboxSender:
                 report.sent += 1
             self._page_outcome(session, row, now)
             session.commit()
+
+    async def _earlier_attempt(self, session: Session, channel: Channel,
+                               row: Outbox) -> SendReceipt | None:
+        """The provider's record of an earlier attempt of `row` that reached it (a crash
+        or a timeout hid the answer from us), when the channel can tell; else None."""
+        if not isinstance(channel, ReportsSent):
+            return None
+        found = await channel.find_sent(row.address, row.body, row.created_at - CLOCK_SKEW)
+        if not found:
+            return None
+        # A message we already recorded is another row's, not this one's.
+        known = set(session.scalars(select(Message.provider_id).where(
+            Message.direction == "out", Message.provider_id.in_(found))))
+        known.update(session.scalars(select(Outbox.provider_id).where(
+            Outbox.provider_id.in_(found))))
+        for provider_id in found:
+            if provider_id not in known:
+                log.warning("outbox row %s reached the provider before as %s; not sent again",
+                            row.id, provider_id)
+                return SendReceipt(provider_id=provider_id, status="sent")
+        return None
 
     def _page_outcome(self, session: Session, row: Outbox, now: datetime) -> None:
         """Paging: record a page's delivery on its Page row; a page that

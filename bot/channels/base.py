@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -70,4 +70,16 @@ class Channel(Protocol):
     async def send(self, address: str, body: str, idempotency_key: str) -> SendReceipt:
         """Deliver `body` to `address`; raises a ChannelError subclass on failure.
         `idempotency_key` is stable across retries of the same outbox row."""
+        ...
+
+
+@runtime_checkable
+class ReportsSent(Protocol):
+    """A channel that can tell whether a text already reached the provider (Twilio
+    lists the messages it has taken), so a retry after a crash or a timeout does
+    not send it twice."""
+
+    async def find_sent(self, address: str, body: str, since: datetime) -> list[str]:
+        """Provider ids of messages with `body` to `address` the provider took at or
+        after `since`, newest first; raises a ChannelError subclass on failure."""
         ...

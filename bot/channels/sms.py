@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -47,6 +48,8 @@ OPTED_OUT_CODE = 21610
 TOO_MANY_REQUESTS_CODE = 20429
 DEFAULT_TIMEOUT_SECONDS = 15.0
 LONG_CODE_PER_SECOND = 1.0
+# How many of a number's newest messages are looked through for an earlier attempt.
+RECENT_MESSAGES = 50
 
 
 class _TetherTwilioHttp(TwilioHttpClient):  # type: ignore[misc]
@@ -144,6 +147,28 @@ class TwilioSmsChannel:
             raise twilio_error(exc) from exc
         log.info("sent %s via Twilio as %s", idempotency_key, sid)
         return SendReceipt(provider_id=sid, status="sent")
+
+    async def find_sent(self, address: str, body: str, since: datetime) -> list[str]:
+        """Sids of the messages with `body` that Twilio took for `address` from our
+        number (or Messaging Service) at or after `since`, newest first."""
+        try:
+            return await asyncio.to_thread(self._find, address, body, since)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise twilio_error(exc) from exc
+
+    def _find(self, address: str, body: str, since: datetime) -> list[str]:
+        options: dict[str, Any] = {"to": address, "limit": RECENT_MESSAGES}
+        if not self._service_sid:
+            options["from_"] = self._from_number
+        found = []
+        for message in self._client.messages.list(**options):
+            ours = (message.messaging_service_sid == self._service_sid if self._service_sid
+                    else True)
+            created = message.date_created
+            if (ours and message.body == body and created is not None and created >= since
+                    and message.direction != "inbound"):
+                found.append(str(message.sid))
+        return found
 
     def _create(self, address: str, body: str) -> str:
         options: dict[str, Any] = {"to": address, "body": body}

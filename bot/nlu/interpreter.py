@@ -69,6 +69,15 @@ class _LanguageModel:
         for intent, counts in counted:
             self._examples[intent].append(self._vector(counts))
         self._centres = {intent: _unit(_sum(vectors)) for intent, vectors in self._examples.items()}
+        # Which examples have each feature: a message meets only the examples it
+        # shares a feature with, instead of every example of every intent.
+        self._owners: list[str] = []
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for intent, vectors in self._examples.items():
+            for vector in vectors:
+                for key, weight in vector.items():
+                    self._postings[key].append((len(self._owners), weight))
+                self._owners.append(intent)
 
     def _vector(self, counts: Counter[str]) -> Vector:
         return _unit(
@@ -84,10 +93,19 @@ class _LanguageModel:
         vector = self._vector(features(text))
         if not vector:
             return {}
+        similarity = [0.0] * len(self._owners)  # to each example, by the postings
+        for key, weight in vector.items():
+            for index, example_weight in self._postings.get(key, ()):
+                similarity[index] += weight * example_weight
+        nearest = dict.fromkeys(self._examples, 0.0)
+        for index, value in enumerate(similarity):
+            intent = self._owners[index]
+            if value > nearest[intent]:
+                nearest[intent] = value
         return {
-            intent: _NEAREST_WEIGHT * max(_dot(vector, example) for example in vectors)
+            intent: _NEAREST_WEIGHT * nearest[intent]
             + (1.0 - _NEAREST_WEIGHT) * _dot(vector, self._centres[intent])
-            for intent, vectors in self._examples.items()
+            for intent in self._examples
         }
 
 

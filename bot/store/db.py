@@ -2,13 +2,20 @@
 
 SQLite connections get WAL journaling, enforced foreign keys, a 5 s busy
 timeout and real transactions (SQLAlchemy emits BEGIN, so SAVEPOINTs nest
-properly). An in-memory SQLite database is one connection shared by the whole
-process, so every session sees the same data; it serves one transaction at a
-time. PostgreSQL goes through psycopg 3 with pre-ping.
+properly). Transactions begin IMMEDIATE, taking the write lock up front: a
+deferred transaction that has read and then wants to write while another
+writer has committed fails at once ("database is locked") instead of waiting
+out the busy timeout, and webhooks read before they write. Within a process,
+transactions queue for that lock on a gate rather than in SQLite's busy
+handler, which polls and lets a busy writer starve the others for seconds.
+An in-memory SQLite database is one connection shared by the whole process,
+so every session sees the same data; it serves one transaction at a time.
+PostgreSQL goes through psycopg 3 with pre-ping.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +82,26 @@ def _make_sqlite_engine(url: URL, *, echo: bool) -> Engine:
         finally:
             cursor.close()
 
+    # One writer at a time, as SQLite allows, queued in order of arrival. A plain
+    # Lock, because a transaction may end on another thread than it began on;
+    # a wait longer than the busy timeout falls back to SQLite's own waiting.
+    gate = threading.Lock()
+
+    def _leave_gate(connection: Any) -> None:
+        if connection.info.pop("tether_gate", False):
+            gate.release()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.info["tether_gate"] = gate.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _leave_gate(connection)
+            raise
+
+    event.listen(engine, "commit", _leave_gate)
+    event.listen(engine, "rollback", _leave_gate)
 
     return engine
 

@@ -3,6 +3,7 @@ opt-outs, rate limits, outages and pacing, as the outbox sender sees them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -118,6 +119,44 @@ async def test_a_timeout_is_retried(world: World, twilio: FakeTwilio) -> None:
                                timeout=0.3, per_second=1000)
     with pytest.raises(TransientSendError):
         await channel.send(CLIENT_PHONE, "hello", "msg-1")
+
+
+async def test_a_text_twilio_took_before_timing_out_is_not_sent_again(
+    world: World, twilio: FakeTwilio
+) -> None:
+    """A send that timed out but reached Twilio is found there on retry, not sent twice."""
+    twilio.now = world.clock.now
+    twilio.delay_next(1.0)
+    message_id = world.queue_text("sms", "hello")
+    channel = TwilioSmsChannel(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN,
+                               from_number=CLINIC_NUMBER, api_base_url=twilio.base_url,
+                               timeout=0.3, per_second=1000)
+    await deliver(world, channel)
+    assert world.outbox_row(message_id).status == "pending"
+    await asyncio.sleep(1.0)  # Twilio takes the text after we gave up waiting
+    [sms] = twilio.sent
+    world.clock.advance(timedelta(minutes=10))
+    await deliver(world, channel)
+    assert len(twilio.sent) == 1
+    assert world.outbox_row(message_id).status == "sent"
+    assert world.message(message_id).provider_id == sms.sid
+
+
+async def test_a_retry_sends_when_twilio_has_no_earlier_attempt(
+    world: World, twilio: FakeTwilio
+) -> None:
+    """The same text sent earlier (another row, already recorded) does not stop a retry."""
+    twilio.now = world.clock.now
+    channel = channel_for(twilio, twilio_from_number=CLINIC_NUMBER)
+    world.queue_text("sms", "hello")
+    await deliver(world, channel)
+    twilio.fail_next(1, 503)
+    second = world.queue_text("sms", "hello")
+    await deliver(world, channel)
+    world.clock.advance(timedelta(minutes=10))
+    await deliver(world, channel)
+    assert [sms.body for sms in twilio.sent] == ["hello", "hello"]
+    assert world.message(second).provider_id == twilio.sent[1].sid
 
 
 async def test_an_unreachable_twilio_is_retried() -> None:

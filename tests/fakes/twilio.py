@@ -1,7 +1,8 @@
 """A fake Twilio REST API and webhook sender, driven by the real twilio library.
 
 Serves `POST /2010-04-01/Accounts/{sid}/Messages.json` with basic auth, records
-every message, and can fail the next N requests (or every request to one
+every message, lists them (`GET`, newest first, filtered by To and From) and
+can fail the next N requests (or every request to one
 number) with a Twilio error, a 429, a 500 or a delay. It also plays Twilio's
 side of the webhooks: signed inbound texts and signed status callbacks.
 """
@@ -12,8 +13,11 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -42,6 +46,7 @@ class SentSms:
     sender: str | None
     service_sid: str | None
     status_callback: str | None
+    created_at: datetime
 
 
 @dataclass
@@ -52,6 +57,10 @@ class FakeTwilio(FakeServer):
     requests: int = 0
     _faults: list[Fault] = field(default_factory=list)
     _number_faults: dict[str, Fault] = field(default_factory=dict)
+    # Called with each message once it is recorded, before Twilio answers.
+    on_sent: Callable[[SentSms], None] | None = None
+    # Twilio's clock, for each message's date_created.
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
         FakeServer.__init__(self)
@@ -84,10 +93,13 @@ class FakeTwilio(FakeServer):
         expected = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         with self.lock:
             self.requests += 1
-        if method != "POST" or path != expected:
+        target = urlsplit(path)
+        if target.path != expected or method not in ("GET", "POST"):
             return _error(404, 20404, "The requested resource was not found")
         if headers.get("Authorization") != self._basic_auth():
             return _error(401, 20003, "Authenticate")
+        if method == "GET":
+            return self._list(dict(parse_qsl(target.query)))
         form = dict(parse_qsl(body.decode()))
         with self.lock:
             fault = self._number_faults.get(form.get("To", "")) or (
@@ -102,18 +114,37 @@ class FakeTwilio(FakeServer):
         sms = SentSms(sid="SM" + uuid.uuid4().hex, to=form.get("To", ""),
                       body=form.get("Body", ""), sender=form.get("From"),
                       service_sid=form.get("MessagingServiceSid"),
-                      status_callback=form.get("StatusCallback"))
+                      status_callback=form.get("StatusCallback"), created_at=self.now())
         with self.lock:
             self.sent.append(sms)
-        payload = {
+        if self.on_sent is not None:
+            self.on_sent(sms)
+        return Reply(201, json.dumps(self._resource(sms)).encode())
+
+    def _list(self, query: dict[str, str]) -> Reply:
+        """One page of messages, newest first (the fake never has a next page)."""
+        size = int(query.get("PageSize", "50"))
+        with self.lock:
+            matching = [sms for sms in reversed(self.sent)
+                        if query.get("To", sms.to) == sms.to
+                        and query.get("From", sms.sender) == sms.sender]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        payload = {"messages": [self._resource(sms) for sms in matching[:size]],
+                   "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
+                   "page": 0, "page_size": size, "start": 0, "end": min(size, len(matching)),
+                   "uri": uri}
+        return Reply(200, json.dumps(payload).encode())
+
+    def _resource(self, sms: SentSms) -> dict[str, object]:
+        return {
             "sid": sms.sid, "account_sid": self.account_sid, "to": sms.to, "from": sms.sender,
             "messaging_service_sid": sms.service_sid, "body": sms.body, "status": "queued",
             "direction": "outbound-api", "num_segments": "1", "api_version": "2010-04-01",
-            "date_created": None, "date_sent": None, "date_updated": None,
+            "date_created": format_datetime(sms.created_at, usegmt=True),
+            "date_sent": None, "date_updated": None,
             "error_code": None, "error_message": None, "price": None,
-            "uri": f"{expected[:-5]}/{sms.sid}.json",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sms.sid}.json",
         }
-        return Reply(201, json.dumps(payload).encode())
 
     def _basic_auth(self) -> str:
         raw = f"{self.account_sid}:{self.auth_token}".encode()

@@ -1,0 +1,165 @@
+"""Inbound Twilio webhooks: messages/s and p50/p99 latency through `tether serve` on loopback.
+
+    .venv/bin/python bench/inbound_webhooks.py [--database-url URL] [--concurrency 16]
+
+Starts the app as a child process (`tether serve` on 127.0.0.1, Twilio pointed at
+a fake Twilio on 127.0.0.1 in another child process), seeds a clinic of SMS
+clients, then posts signed inbound webhooks over N keep-alive connections and
+prints messages/s and the round-trip latency (p50, p99) each connection saw.
+The texts are ordinary check-in replies (risk check, intent, reply queued), or
+--text. Replies leave at the configured pace (1/s per number, the long-code
+default), so the sender barely runs during the measurement.
+
+SQLite is a fresh file in a temporary directory. With --database-url
+postgresql://..., a fresh database is created on that server and dropped after.
+Bounded by --messages and --seconds; talks only to 127.0.0.1 (and the database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.fake_twilio_process import fake_twilio  # noqa: E402
+from tests.channels.live import free_port  # noqa: E402
+from tests.channels.process import (  # noqa: E402
+    INBOUND_PATH,
+    AppProcess,
+    inbound_form,
+    seed_sms_clients,
+    twilio_signature,
+)
+from tests.conftest import _admin_engine  # noqa: E402
+
+TYPICAL = ["ok thanks", "took my meds", "feeling a bit better today", "HELP",
+           "can i move my appt to friday?", "slept badly but ok", "yes", "gracias"]
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a new database on a PostgreSQL server."""
+    if url is None or url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory() as folder:
+            yield url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    from sqlalchemy import text
+
+    from bot.store.db import normalize_url
+
+    server = normalize_url(url)
+    admin = _admin_engine(server)
+    name = f"tether_bench_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def requests(url: str, phones: list[str], texts: list[str], count: int) -> list[bytes]:
+    """`count` signed webhook requests, ready to write to a socket."""
+    path = INBOUND_PATH
+    host = url.removeprefix("http://")
+    built = []
+    senders = itertools.cycle(phones)
+    bodies = itertools.cycle(texts)
+    for _ in range(count):
+        form = inbound_form(next(senders), next(bodies))
+        payload = urlencode(form).encode()
+        head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"X-Twilio-Signature: {twilio_signature(url + path, form)}\r\n"
+                f"Content-Length: {len(payload)}\r\n\r\n")
+        built.append(head.encode() + payload)
+    return built
+
+
+async def post_all(port: int, batch: list[bytes], concurrency: int,
+                   seconds: float) -> tuple[list[float], int, float]:
+    """Post `batch` over `concurrency` connections; latencies, failures, elapsed."""
+    pending = iter(batch)
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.monotonic() + seconds
+
+    async def connection() -> None:
+        nonlocal failures
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for request in pending:
+                if time.monotonic() > deadline:
+                    return
+                begin = time.perf_counter()
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                await reader.readexactly(length)
+                latencies.append(time.perf_counter() - begin)
+                if not head.startswith(b"HTTP/1.1 200"):
+                    failures += 1
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return latencies, failures, time.perf_counter() - start
+
+
+def report(name: str, latencies: list[float], failures: int, elapsed: float) -> None:
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"{name:26} {len(latencies):>6} msgs  {len(latencies) / elapsed:>7.0f} msg/s  "
+          f"p50 {cuts[49] * 1e3:6.1f} ms  p99 {cuts[98] * 1e3:6.1f} ms  "
+          f"non-200 {failures}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="postgresql://... (default: a SQLite file)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=60.0, help="stop a run after this")
+    parser.add_argument("--text", help="send only this text (e.g. HELP)")
+    args = parser.parse_args()
+    texts = [args.text] if args.text else TYPICAL
+    with database(args.database_url) as url, tempfile.TemporaryDirectory() as work, \
+            fake_twilio() as twilio_url:
+        kind = url.split(":", 1)[0]
+        phones = seed_sms_clients(url, args.clients)
+        app = AppProcess(url, free_port(), twilio_url, Path(work), messages_per_second=1.0)
+        app.start()
+        try:
+            warm = requests(app.url, phones, texts, 200)
+            asyncio.run(post_all(app.port, warm, 4, args.seconds))
+            single = requests(app.url, phones, texts, min(300, args.messages))
+            report(f"{kind}, 1 connection", *asyncio.run(post_all(app.port, single, 1,
+                                                                   args.seconds)))
+            batch = requests(app.url, phones, texts, args.messages)
+            report(f"{kind}, {args.concurrency} connections",
+                   *asyncio.run(post_all(app.port, batch, args.concurrency, args.seconds)))
+        except OSError:
+            print(app.log_tail(), file=sys.stderr)
+            raise
+        finally:
+            app.stop()
+
+
+if __name__ == "__main__":
+    main()
