@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,21 +20,24 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.channels.base import Channel, InboundMessage
 from bot.channels.simulator import SimulatorChannel
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, DemoClock, SystemClock
 from bot.config import Settings
 from bot.conversation import Outcome, handle_inbound
 from bot.outbox import OutboxSender
+from bot.scheduling.leader import Leadership
 from bot.services import Services, build_services
 from bot.store.db import make_engine, session_factory
-from bot.timers import fire_due
+from bot.timers import ROUND_LIMIT, fire_due, fire_through
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramInbound
 
 log = logging.getLogger(__name__)
 
-TIMER_INTERVAL_SECONDS = 15
 SENDER_IDLE_SECONDS = 1.0
+
+
+MAX_DEMO_ADVANCE = timedelta(days=14)
 
 
 @dataclass
@@ -46,9 +51,11 @@ class Tether:
     clock: Clock
     channels: dict[str, Channel]
     sender: OutboxSender
+    leadership: Leadership
     demo: bool = False
     wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None  # the loop the sender runs on
+    firing: threading.Lock = field(default_factory=threading.Lock)  # one firer per process
 
     def handle(self, inbound: InboundMessage) -> Outcome:
         """Handle one inbound message and nudge the sender."""
@@ -76,7 +83,21 @@ class Tether:
             loop.call_soon_threadsafe(self.wake_sender.set)
 
     def fire_due_events(self) -> int:
-        return fire_due(self.sessions, self.services, self.clock.now())
+        with self.firing:
+            return fire_due(self.sessions, self.services, self.clock.now())
+
+    def advance_clock(self, delta: timedelta) -> int:
+        """The demo only: move the clock forward by `delta`, firing what falls due
+        on the way at its own time. Returns how many events fired."""
+        if not isinstance(self.clock, DemoClock):
+            raise ValueError("the clock can be moved only in the demo")
+        if not timedelta(0) < delta <= MAX_DEMO_ADVANCE:
+            raise ValueError("advance the clock by a positive duration of at most 14 days")
+        with self.firing:
+            fired = fire_through(self.sessions, self.services, self.clock,
+                                 self.clock.now() + delta)
+        self.wake()
+        return fired
 
 
 def build_tether(settings: Settings, *, services: Services | None = None,
@@ -106,6 +127,7 @@ def build_tether(settings: Settings, *, services: Services | None = None,
         clock=clock,
         channels=channels,
         sender=OutboxSender(sessions, channels, clock),
+        leadership=Leadership(engine),
         demo=demo,
     )
 
@@ -127,10 +149,47 @@ async def run_sender(tether: Tether) -> None:
     await _sender_loop(tether)
 
 
+def _fire_if_leading(tether: Tether) -> int:
+    """Fire until nothing is due, confirming the lock before each round (a
+    leader whose lock connection died stops here); the sender starts on each
+    round while the next is fired."""
+    total = 0
+    while tether.leadership.check():
+        fired = tether.fire_due_events()
+        total += fired
+        if fired < ROUND_LIMIT:
+            break
+        tether.wake()
+    return total
+
+
 async def _fire_timers(tether: Tether) -> None:
-    fired = await asyncio.to_thread(tether.fire_due_events)
+    fired = await asyncio.to_thread(_fire_if_leading, tether)
     if fired:
         tether.wake()
+
+
+async def _stand_by(tether: Tether, scheduler: AsyncIOScheduler) -> None:
+    """A standby tries for the lead; on taking it, fire (catch up) at once."""
+    was_leader = tether.leadership.is_leader
+    if await asyncio.to_thread(tether.leadership.check) and not was_leader:
+        scheduler.modify_job("fire_due", next_run_time=tether.clock.now())
+
+
+def _start_scheduler(tether: Tether) -> AsyncIOScheduler:
+    """APScheduler only wakes us; the schedule of record is the timed-event
+    table, so a restart first catches up at once (stale events are skipped).
+    Only the leader fires (`bot.scheduling.leader`); the others stand by."""
+    settings = tether.settings
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(_fire_timers, "interval", seconds=settings.timer_interval_seconds,
+                      args=[tether], id="fire_due", max_instances=1, coalesce=True,
+                      next_run_time=tether.clock.now())
+    scheduler.add_job(_stand_by, "interval", seconds=settings.leader_retry_seconds,
+                      args=[tether, scheduler], id="leadership", max_instances=1,
+                      coalesce=True)
+    scheduler.start()
+    return scheduler
 
 
 async def close_channels(tether: Tether) -> None:
@@ -162,18 +221,13 @@ def create_app(tether: Tether) -> FastAPI:
                 await telegram.start()
             except Exception:
                 log.exception("Telegram is unreachable; webhook updates will retry it")
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        # APScheduler only wakes us; the schedule of record is the timed-event
-        # table, so a restart first catches up at once (stale events are skipped).
-        scheduler.add_job(_fire_timers, "interval", seconds=TIMER_INTERVAL_SECONDS,
-                          args=[tether], id="fire_due", max_instances=1, coalesce=True,
-                          next_run_time=tether.clock.now())
-        scheduler.start()
+        scheduler = _start_scheduler(tether)
         sender = asyncio.create_task(_sender_loop(tether))
         try:
             yield
         finally:
             scheduler.shutdown(wait=False)
+            await asyncio.to_thread(tether.leadership.release)
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
@@ -197,7 +251,7 @@ def create_app(tether: Tether) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {"ok": True}
+        return {"ok": True, "scheduler": tether.leadership.role}
 
     return app
 
@@ -205,5 +259,6 @@ def create_app(tether: Tether) -> FastAPI:
 def run_server(settings: Settings, *, host: str, port: int, demo: bool) -> None:
     import uvicorn
 
-    app = create_app(build_tether(settings, demo=demo))
+    # The demo's clock can be moved forward from the simulator page ("/advance 1d").
+    app = create_app(build_tether(settings, demo=demo, clock=DemoClock() if demo else None))
     uvicorn.run(app, host=host, port=port, log_level="info")

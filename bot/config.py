@@ -53,6 +53,14 @@ class Settings(BaseSettings):
 
     flows_dir: str | None = Field(default=None, description="extra flow files beside the built-in")
 
+    timer_interval_seconds: float = Field(
+        default=15.0, gt=0, le=300, description="how often the scheduler fires due timed events"
+    )
+    leader_retry_seconds: float = Field(
+        default=10.0, gt=0, le=60,
+        description="how often a standby process tries to become the scheduler leader",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

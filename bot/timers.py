@@ -1,8 +1,16 @@
 """Firing due timed events: flow reminders and expiry, due check-ins and
 appointment and refill reminders (page re-sends join them as that lands).
 
-Each event fires in its own transaction. A reminder that falls in the
-client's quiet hours is moved to the end of them instead of being sent.
+Due events are claimed in batches (`claim_due`): on PostgreSQL the rows are
+locked with `FOR UPDATE SKIP LOCKED` and fired in the transaction that locked
+them, so two processes firing at once never take the same event, and a crash
+mid-batch rolls the whole batch back to pending (SQLite serializes writers,
+so there the same holds without row locks). When an event raises, the batch
+is rolled back and fired again one event per transaction; the event that
+fails is logged and left pending for the next round.
+
+A reminder that falls in the client's quiet hours is moved to the end of
+them instead of being sent.
 Check-ins and reminders pass the gates of `bot.scheduling.planner` (stale,
 quiet hours, one conversation at a time, daily cap) in
 `bot.scheduling.firing`. A scheduled check-in that expires unanswered may
@@ -11,11 +19,14 @@ flag the client for follow-up (`bot.scheduling.service.note_unanswered`).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import MovableClock
 from bot.escalation.paging import RESEND as PAGE_RESEND
 from bot.escalation.paging import fire_page_resend
 from bot.flows.effects import Expire, Timeout
@@ -25,7 +36,12 @@ from bot.scheduling.firing import fire_scheduled
 from bot.scheduling.quiet import next_allowed, parse_hhmm
 from bot.scheduling.service import CHECKIN, SCHEDULED_KINDS, note_unanswered
 from bot.services import Services
-from bot.store.models import Client, Clinic, FlowRun, TimedEvent
+from bot.store.models import Client, Clinic, Enrollment, FlowRun, TimedEvent
+
+log = logging.getLogger(__name__)
+
+FIRE_BATCH = 100  # events fired per transaction
+ROUND_LIMIT = 500  # events fired per call of `fire_due`, unless told otherwise
 
 
 def next_due(session: Session, until: datetime) -> TimedEvent | None:
@@ -38,19 +54,114 @@ def next_due(session: Session, until: datetime) -> TimedEvent | None:
     ).first()
 
 
-def fire_due(session_factory: sessionmaker[Session], services: Services, now: datetime,
-             limit: int = 500) -> int:
-    """Fire every event due at `now`, oldest first; returns how many fired."""
+MAX_STEPS = 10_000  # events one `fire_through` may fire: a bound, not a quota
+
+
+def fire_through(session_factory: sessionmaker[Session], services: Services,
+                 clock: MovableClock, until: datetime) -> int:
+    """Fire every pending event due up to `until` one at a time in due order,
+    moving `clock` to each one's due time first: time passing quickly (the
+    demo's clock), each event seeing the moment it was due, so nothing is
+    judged stale and quiet hours fall where they would. Returns the count."""
     fired = 0
-    while fired < limit:
+    while fired < MAX_STEPS:
         with session_factory() as session:
-            event = next_due(session, now)
+            event = next_due(session, until)
             if event is None:
-                return fired
-            fire(session, services, event, now)
+                break
+            if event.due_at > clock.now():
+                clock.set(event.due_at)
+            fire(session, services, event, clock.now())
             session.commit()
         fired += 1
+    clock.set(until)
     return fired
+
+
+def claim_due(session: Session, now: datetime, limit: int,
+              skip: Collection[int] = ()) -> list[TimedEvent]:
+    """Lock up to `limit` pending events due at `now`, oldest first, for the
+    caller's transaction; rows another transaction holds are skipped."""
+    query = (select(TimedEvent)
+             .where(TimedEvent.status == "pending", TimedEvent.due_at <= now)
+             .order_by(TimedEvent.due_at, TimedEvent.id)
+             .limit(limit)
+             .with_for_update(skip_locked=True))
+    if skip:
+        query = query.where(TimedEvent.id.not_in(list(skip)))
+    return list(session.scalars(query))
+
+
+def fire_due(session_factory: sessionmaker[Session], services: Services, now: datetime,
+             limit: int = ROUND_LIMIT, batch: int = FIRE_BATCH) -> int:
+    """Fire every event due at `now` (at most `limit`), oldest first, `batch`
+    events per transaction; returns how many fired."""
+    fired = 0
+    failed: set[int] = set()
+    while fired < limit:
+        with session_factory() as session:
+            events = claim_due(session, now, min(batch, limit - fired), failed)
+            if not events:
+                return fired
+            ids = [event.id for event in events]
+            try:
+                _prefetch(session, events)
+                fired += sum(_fire_if_due(session, services, event, now) for event in events)
+                session.commit()
+                continue
+            except Exception:
+                session.rollback()
+                log.warning("firing a batch of %d timed events failed; firing them one by one",
+                            len(ids), exc_info=True)
+        fired += _fire_each(session_factory, services, ids, now, failed)
+    return fired
+
+
+def _fire_each(session_factory: sessionmaker[Session], services: Services, ids: list[int],
+               now: datetime, failed: set[int]) -> int:
+    """Fire the events `ids` one per transaction; an event that raises is
+    logged, left pending and added to `failed`."""
+    fired = 0
+    for event_id in ids:
+        with session_factory() as session:
+            event = session.scalars(select(TimedEvent).where(TimedEvent.id == event_id)
+                                    .with_for_update(skip_locked=True)).first()
+            if event is None:
+                continue
+            try:
+                fired += _fire_if_due(session, services, event, now)
+                session.commit()
+            except Exception:
+                session.rollback()
+                failed.add(event_id)
+                log.exception("timed event %d (%s) failed to fire; it stays pending",
+                              event_id, event.kind)
+    return fired
+
+
+def _fire_if_due(session: Session, services: Services, event: TimedEvent,
+                 now: datetime) -> bool:
+    """Fire `event` unless an earlier event of the same transaction already
+    settled or moved it."""
+    if event.status != "pending" or event.due_at > now:
+        return False
+    fire(session, services, event, now)
+    return True
+
+
+def _prefetch(session: Session, events: list[TimedEvent]) -> None:
+    """Load the batch's clients, clinics and enrollments in a few queries, so
+    firing finds them in the session instead of asking once per event."""
+    client_ids = {event.client_id for event in events if event.client_id is not None}
+    if not client_ids:
+        return
+    clients = session.scalars(select(Client).where(Client.id.in_(client_ids))).all()
+    clinic_ids = {client.clinic_id for client in clients}
+    session.scalars(select(Clinic).where(Clinic.id.in_(clinic_ids))).all()
+    enrollment_ids = {int(event.payload.get("enrollment_id", 0)) for event in events
+                      if event.kind == CHECKIN and event.payload}
+    if enrollment_ids:
+        session.scalars(select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all()
 
 
 def fire(session: Session, services: Services, event: TimedEvent, now: datetime) -> None:
@@ -90,6 +201,12 @@ def _fire_flow_timer(session: Session, services: Services, event: TimedEvent,
         allowed = next_allowed(now, tz, parse_hhmm(clinic.quiet_start),
                                parse_hhmm(clinic.quiet_end))
         if allowed > now:
+            expires_at = session.scalar(select(TimedEvent.due_at).where(
+                TimedEvent.flow_run_id == run.id, TimedEvent.kind == "flow_expiry",
+                TimedEvent.status == "pending"))
+            if expires_at is not None and expires_at <= allowed:
+                event.status = "cancelled"  # it would come as the question expires
+                return
             event.due_at = allowed  # wait for the morning
             event.status = "pending"
             return

@@ -14,9 +14,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from bot import staff
+from bot.app import Tether
 from bot.channels.base import InboundMessage
 from bot.runs import UnknownFlow, start_flow_for_client
 from bot.store.models import Clinic, Message, User
+from bot.transcripts.model import parse_duration
 from navigator_console.auth import check_csrf, signed_in, signed_in_api, tether_of
 from navigator_console.templating import error_page, flash, local_time, render
 
@@ -58,8 +60,12 @@ def simulator_chat(request: Request, user: Annotated[User, Depends(signed_in)],
         except staff.NotFound as exc:
             return error_page(request, 404, str(exc), user=user, clinic=clinic)
         messages = staff.simulator_messages(session, chosen)
+        assert clinic is not None
+        demo_now = (local_time(tether.clock.now(), clinic.timezone, "%a %b %d %H:%M")
+                    if tether.demo else None)
         return render(request, "simulator.html", user=user, clinic=clinic, contacts=contacts,
-                      chosen=chosen, messages=messages, flows=sorted(tether.services.flows))
+                      chosen=chosen, messages=messages, flows=sorted(tether.services.flows),
+                      demo_now=demo_now)
 
 
 @router.post("/{client_id}/send")
@@ -79,6 +85,8 @@ def simulator_send(request: Request, user: Annotated[User, Depends(signed_in)], 
     if not body:
         return back
     command, _, argument = body.partition(" ")
+    if command == "/advance":
+        return _advance_clock(request, tether, argument.strip(), back)
     if command == "/start":
         try:
             started = start_flow_for_client(tether.sessions, tether.services, client_id,
@@ -95,6 +103,17 @@ def simulator_send(request: Request, user: Annotated[User, Depends(signed_in)], 
     tether.handle(InboundMessage(channel="simulator", address=address, text=body,
                                  received_at=tether.clock.now(),
                                  provider_id=str(uuid.uuid4())))
+    return back
+
+
+def _advance_clock(request: Request, tether: Tether, argument: str, back: Response) -> Response:
+    """The demo's "/advance 1d": the clock moves on and what falls due fires."""
+    try:
+        fired = tether.advance_clock(parse_duration(argument))
+    except ValueError as exc:
+        flash(request, str(exc))
+        return back
+    flash(request, f"The demo clock moved on {argument}; {fired} scheduled event(s) fired.")
     return back
 
 

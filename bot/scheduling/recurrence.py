@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -55,8 +56,15 @@ class Schedule:
 
     def occurrences(self, anchor: date) -> rrule:
         """The wall-clock (naive) occurrences from `anchor` on."""
-        start = datetime.combine(anchor, time(0, 0))
-        return rrulestr(self.rule, dtstart=start, forceset=False)  # type: ignore[return-value]
+        return _occurrences(self.rule, anchor)
+
+
+@lru_cache(maxsize=256)  # each holds the occurrences it has generated
+def _occurrences(rule: str, anchor: date) -> rrule:
+    # Shared and caching: many enrollments have one schedule and start date, and
+    # a daily wave asks for each of them (dateutil guards its cache with a lock).
+    start = datetime.combine(anchor, time(0, 0))
+    return rrulestr(rule, dtstart=start, forceset=False, cache=True)  # type: ignore[return-value]
 
 
 def parse_schedule(text: str) -> Schedule:

@@ -117,6 +117,9 @@ class TimedEvent(Base):
     __table_args__ = (
         Index("ix_timed_events_status_due_at", "status", "due_at"),
         Index("ix_timed_events_client_id_kind", "client_id", "kind"),
+        # A client's pending events (firing asks once per event): without it,
+        # SQLite walks every pending event of every client.
+        Index("ix_timed_events_client_id_status_due_at", "client_id", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

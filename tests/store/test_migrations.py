@@ -15,6 +15,8 @@ from bot.store.db import REPO_ROOT, make_engine, session_factory, upgrade
 from bot.store.models import Base, Clinic
 from tests.store.factories import make_clinic
 
+HEAD = "0002_timed_events_client_status"  # the newest migration
+
 
 def _differences(url: str) -> list[object]:
     engine = make_engine(url)
@@ -40,7 +42,7 @@ def test_upgraded_database_matches_the_models(db_url: str) -> None:
     upgrade(db_url)
 
     assert _differences(db_url) == []
-    assert _version(db_url) == "0001_initial"
+    assert _version(db_url) == HEAD
 
 
 def test_upgrade_twice_keeps_data_and_changes_nothing(db_url: str) -> None:
@@ -63,7 +65,7 @@ def test_upgrade_accepts_an_explicit_migrations_folder(sqlite_url: str) -> None:
     """The migrations folder can be named explicitly, e.g. from an installed copy."""
     upgrade(sqlite_url, script_location=REPO_ROOT / "migrations")
 
-    assert _version(sqlite_url) == "0001_initial"
+    assert _version(sqlite_url) == HEAD
 
 
 def test_missing_migrations_folder_is_reported(sqlite_url: str, tmp_path: Path) -> None:
@@ -84,7 +86,7 @@ def test_migrations_take_the_url_from_the_environment(
 
     command.upgrade(config, "head")
 
-    assert _version(sqlite_url) == "0001_initial"
+    assert _version(sqlite_url) == HEAD
 
 
 def test_downgrade_removes_every_table(sqlite_url: str) -> None:
