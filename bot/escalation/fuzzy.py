@@ -23,6 +23,12 @@ _CACHE_LIMIT = 50_000
 _SINGLE_RE = re.compile(r"(.)\1+")
 
 
+def _drops_letters(word: str, target: str) -> bool:
+    """Whether `word` is `target` with some letters left out."""
+    letters = iter(target)
+    return len(word) < len(target) and all(ch in letters for ch in word)
+
+
 class FuzzyCorrector:
     """Maps a written word to the lexicon word it most likely misspells, or to itself."""
 
@@ -45,18 +51,27 @@ class FuzzyCorrector:
         self._cache[word] = result
         return result
 
+    def correct_all(self, words: list[str]) -> list[str] | None:
+        """Each word corrected, or None when no word needs correcting (the common case)."""
+        cache = self._cache
+        fixed = [cache.get(word) or self.correct(word) for word in words]
+        return None if fixed == words else fixed
+
     def _lookup(self, word: str) -> str:
         if word in self._known or len(word) < MIN_WORD or not word.isalpha():
             return word
         single = _SINGLE_RE.sub(r"\1", word)
         if single != word and single in self._known:
             return single
-        best, best_distance = word, 3
+        best, best_rank = word, (3, True)
         for length in range(len(word) - 2, len(word) + 3):
             for target in self._index.get((word[0], length), ()):
                 distance = self._distance(word, target)
-                if distance < best_distance:
-                    best, best_distance = target, distance
+                # On a tie, a target the word is a shortening of wins: texting drops letters
+                # ("relapsd" is "relapsed", not "relapse").
+                rank = (distance, not _drops_letters(word, target))
+                if rank < best_rank:
+                    best, best_rank = target, rank
         return best
 
     @staticmethod

@@ -2,13 +2,16 @@
 
 The file is written for clinicians to review: entries with an id, a level, a
 category, readable phrases and notes; idioms that must not fire; the cue words
-that mark negation, hedging, history, someone else as the subject, and the
-words texting uses for other words. Anything malformed is refused at load with
+that mark negation, hedging, history, someone else as the subject, a story
+told about someone else, the boosters (a time, a means, a place) and the
+finality cues (farewell, goodbye) that combine with them, and the words
+texting uses for other words. Anything malformed is refused at load with
 the file, the entry id and the reason, so a bad edit fails at start, not at 2 a.m.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +30,8 @@ from bot.escalation.types import CATEGORIES, RiskLevel
 
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history",
-    "resolution", "recent", "first_person", "third_party", "boosters", "contexts", "idioms",
-    "entries",
+    "resolution", "recent", "first_person", "third_party", "boosters", "finality", "stories",
+    "contexts", "idioms", "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
@@ -74,7 +77,11 @@ class Lexicon:
     third_party: frozenset[str]
     timeline: tuple[CompiledPattern, ...]
     means: tuple[CompiledPattern, ...]
+    places: tuple[CompiledPattern, ...]
     serious: tuple[CompiledPattern, ...]
+    farewell: tuple[CompiledPattern, ...]  # finality: "im done", "nothing left to lose"
+    goodbye: tuple[CompiledPattern, ...]  # a plain goodbye closing a message
+    stories: tuple[CompiledPattern, ...]  # news, films, books: someone else's story
     contexts: tuple[CompiledPattern, ...]
     vocabulary: frozenset[str]  # every word the lexicon writes: targets of spelling correction
 
@@ -214,6 +221,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         raise reader.fail("language", "must name the language, e.g. en")
     negation = reader.section(data, "negation")
     boosters = reader.section(data, "boosters")
+    finality = reader.section(data, "finality")
     fuzzy = reader.section(data, "fuzzy")
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
@@ -240,16 +248,36 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         third_party=reader.words(data.get("third_party"), "third_party"),
         timeline=reader.patterns(boosters.get("timeline"), "boosters.timeline"),
         means=reader.patterns(boosters.get("means"), "boosters.means"),
+        places=reader.patterns(boosters.get("places"), "boosters.places"),
         serious=reader.patterns(boosters.get("serious"), "boosters.serious"),
+        farewell=reader.patterns(finality.get("farewell"), "finality.farewell"),
+        goodbye=reader.patterns(finality.get("goodbye"), "finality.goodbye"),
+        stories=reader.patterns(data.get("stories"), "stories"),
         contexts=reader.patterns(data.get("contexts"), "contexts"),
         vocabulary=frozenset(reader.vocabulary),
     )
 
 
+# " #" starts a YAML comment, so an unquoted "like ##|##|..." silently loses its tail.
+_CUT_BY_COMMENT = re.compile(r"""^[^#"']*\S\s#+[|#\w]""")
+
+
+def _check_no_phrase_cut(text: str, path: Path) -> None:
+    """Refuse a line where an unquoted "#" (a number in a phrase) would start a YAML comment."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if _CUT_BY_COMMENT.match(line) and not line.lstrip().startswith("#"):
+            raise LexiconError(
+                f"{path}:{number}: a '#' in an unquoted phrase starts a YAML comment; "
+                "put the phrase in double quotes"
+            )
+
+
 def load_lexicon(path: Path) -> Lexicon:
     """Read one lexicon file; any problem raises LexiconError naming the file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as error:
         raise LexiconError(f"{path}: cannot be read: {error}") from None
+    _check_no_phrase_cut(text, path)
     return parse_lexicon(data, path)

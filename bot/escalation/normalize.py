@@ -75,13 +75,22 @@ def _is_emoji(ch: str) -> bool:
 def tokenize(text: str) -> list[Token]:
     """Split a message into canonical tokens; repeated breaks and emoji collapse to one."""
     tokens: list[Token] = []
+    append = tokens.append
+    make = tuple.__new__  # Token(...) without the generated __new__: this loop is the hot path
+    canonical = _canonical_word
     for match in _TOKEN_RE.finditer(text):
-        start, end = match.span()
         kind = match.lastgroup
         if kind == "word":
-            for word in _canonical_word(match.group()):
-                tokens.append(Token(word, start, end))
-        elif kind == "stop":
+            start, end = match.span()
+            words = canonical(match.group())
+            if len(words) == 1:
+                append(make(Token, (words[0], start, end)))
+            else:
+                for word in words:
+                    append(make(Token, (word, start, end)))
+            continue
+        start, end = match.span()
+        if kind == "stop":
             if tokens and tokens[-1].is_break:
                 tokens[-1] = Token(SENTENCE_BREAK, tokens[-1].start, end)
             elif tokens:

@@ -139,6 +139,15 @@ _COMMON = frozenset(
         "w:no", "w:se", "w:que", "w:de", "w:la", "w:el", "w:y", "w:lo", "w:le", "w:mi", "w:yo",
         "w:un", "w:una", "w:al", "w:del", "w:los", "w:las", "w:en", "w:con", "w:por", "w:es",
         "w:esta", "w:ll", "w:will", "w:not", "w:be", "w:was",
+        # Frequent in any text message, so poor anchors (this only changes speed, not matches).
+        "w:want", "w:going", "w:about", "w:this", "w:that", "w:have", "w:with", "w:again",
+        "w:last", "w:all", "w:dont", "w:cant", "w:need", "w:think", "w:take", "w:took", "w:got",
+        "w:get", "w:feel", "w:like", "w:know", "w:now", "w:today", "w:an", "w:at", "w:up",
+        "w:out", "w:your", "w:do", "w:did", "w:are", "w:had", "w:has", "w:can", "w:what",
+        "w:when", "w:if", "w:but", "w:or", "w:from", "w:this", "w:then", "w:its", "w:there",
+        "w:really", "w:much", "w:more", "w:some", "w:one", "w:been", "w:would", "w:could",
+        "w:quiero", "w:tengo", "w:estoy", "w:voy", "w:ya", "w:para", "w:mas", "w:muy", "w:todo",
+        "w:todos", "w:hoy", "w:otra", "w:vez", "w:como", "w:pero", "w:mis", "w:me", "w:te",
     ]
 )
 

@@ -9,9 +9,28 @@ risk words are corrected (fuzzy.py), texting forms are rewritten (view.py), and
 every lexicon phrase whose anchor word is present is searched. Each match is
 then read in context (scope.py): idioms ("this heat is killing me") and gaming
 talk remove it, denials remove or, when hedged, keep it, history lowers it,
-a stated time or means raises it. The client's own language is read with
+a stated time, means or place raises it. The client's own language is read with
 spelling correction; the other languages are read too, without it, because
 people switch languages mid-text.
+
+Finality is read by composition rather than by whole sentences. A farewell cue
+("im done", "nothing left to lose", "this is it") or a plain goodbye means
+little alone and a lot next to something else:
+
+    farewell + a means or place ("overpass", "rope") or a time ("tonight")  imminent
+    goodbye + a means or place                                               imminent
+    two different finality cues, or one next to distress (hopelessness,
+    suicidal thoughts, self-harm, psychosis)                                  high
+    ... next to a high suicide or self-harm statement                         imminent
+
+Cue spans covered by an idiom ("see you tomorrow", "last text for tonight")
+or denied ("im not done") do not count; a time counts only right next to the
+farewell or on its own ("its decided. tonight"), and places do not count in
+talk about getting somewhere or a game (the lexicon's contexts). A passive
+death wish next to a means in reach is high. Each language's phrases are looked up
+in two books (view.PhraseBook): the signals that can start a reading, searched
+for every message that has one of their words, and the context cues, searched
+only when a rule first needs one.
 """
 
 from __future__ import annotations
@@ -25,8 +44,10 @@ from bot.escalation import scope
 from bot.escalation.fuzzy import FuzzyCorrector
 from bot.escalation.lexicon import Entry, Lexicon, LexiconError, load_lexicon
 from bot.escalation.normalize import Token, tokenize
+from bot.escalation.patterns import CompiledPattern
 from bot.escalation.types import NO_RISK, Evidence, RiskAssessment, RiskLevel
 from bot.escalation.view import (
+    PhraseBook,
     PhraseIndex,
     Rewriter,
     Span,
@@ -47,6 +68,10 @@ BOOSTABLE = frozenset({"suicide", "self_harm", "overdose", "harm_others", "abuse
 ABOUT_THE_CLIENT = frozenset({"abuse_danger", "harm_others"})
 # Past use or side effects, once over, need no follow-up; past self-harm still does.
 HISTORY_FADES = frozenset({"relapse", "craving", "medication", "hopelessness"})
+# Evidence that, next to a farewell or goodbye, makes it a goodbye message.
+DISTRESS = frozenset({"suicide", "self_harm", "hopelessness", "psychosis"})
+FINALITY_CATEGORY = "suicide"
+QUOTE_WIDTH = 16  # tokens: a finality quote takes in a nearby place or time, not a whole text
 
 
 @dataclass(frozen=True)
@@ -55,8 +80,16 @@ class _Match:
     span: Span
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One piece of evidence and the token range it was read from."""
+
+    evidence: Evidence
+    span: Span
+
+
 class _Language:
-    """One compiled lexicon with its phrase indexes, rewriter and spelling corrector."""
+    """One compiled lexicon with its phrase books, rewriter and spelling corrector."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -64,31 +97,49 @@ class _Language:
         for entry in lexicon.entries:
             for pattern in entry.patterns:
                 self.entry_of[id(pattern)] = entry
-        self.entries = PhraseIndex(p for e in lexicon.entries for p in e.patterns)
         self.rewriter = Rewriter(lexicon.rewrites)
-        # A message with none of these words cannot match any entry: most messages stop here.
-        self.triggers = self.entries.anchor_words | self.rewriter.first_words
-        self.trigger_prefixes = self.entries.anchor_prefixes
         self.corrector = FuzzyCorrector(lexicon.vocabulary, lexicon.fuzzy_protect)
-        self.idioms = PhraseIndex(lexicon.idioms)
-        self.contexts = PhraseIndex(lexicon.contexts)
-        self.cues = _Cues(
-            hedges=PhraseIndex(lexicon.hedges),
-            doubtful=PhraseIndex(lexicon.negation_phrases),
-            history=PhraseIndex(lexicon.history),
-            recent=PhraseIndex(lexicon.recent),
-            resolution=PhraseIndex(lexicon.resolution),
-            timeline=PhraseIndex(lexicon.timeline),
-            means=PhraseIndex(lexicon.means),
-            serious=PhraseIndex(lexicon.serious),
+        entries = [p for e in lexicon.entries for p in e.patterns]
+        # What starts a reading: a risk phrase, a farewell or goodbye, a place. A message
+        # with none of their words cannot match anything: most messages stop there.
+        indexes = [
+            PhraseIndex(group)
+            for group in (entries, lexicon.farewell, lexicon.goodbye, lexicon.places)
+        ]
+        self.triggers = frozenset().union(
+            self.rewriter.first_words, *(index.anchor_words for index in indexes)
+        )
+        self.trigger_prefixes = tuple(p for index in indexes for p in index.anchor_prefixes)
+        self.signals = PhraseBook(
+            {
+                "entries": entries,
+                "farewell": lexicon.farewell,
+                "goodbye": lexicon.goodbye,
+                "places": lexicon.places,
+                "idioms": lexicon.idioms,
+                "contexts": lexicon.contexts,
+            }
+        )
+        self.cues = PhraseBook(
+            {
+                "hedges": lexicon.hedges,
+                "doubtful": lexicon.negation_phrases,
+                "history": lexicon.history,
+                "recent": lexicon.recent,
+                "resolution": lexicon.resolution,
+                "stories": lexicon.stories,
+                "timeline": lexicon.timeline,
+                "means": lexicon.means,
+                "serious": lexicon.serious,
+            }
         )
 
     def might_match(self, tokens: Sequence[Token]) -> bool:
-        triggers, prefixes = self.triggers, self.trigger_prefixes
-        return any(
-            token.text in triggers or (prefixes and token.text.startswith(prefixes))
-            for token in tokens
-        )
+        words = {token.text for token in tokens}
+        if not self.triggers.isdisjoint(words):
+            return True
+        prefixes = self.trigger_prefixes
+        return bool(prefixes) and any(word.startswith(prefixes) for word in words)
 
     def evaluate(self, tokens: Sequence[Token], text: str, correct: bool) -> list[Evidence]:
         if correct:
@@ -96,35 +147,37 @@ class _Language:
         if not self.might_match(tokens):
             return []
         view = build_view(tokens, self.rewriter)
-        candidates = self.entries.candidates(view.words)
-        if not candidates:
+        signals = self.signals.find(view)
+        if not signals.keys() - {"idioms", "contexts"}:
             return []
-        matches = [
-            _Match(self.entry_of[id(pattern)], span)
-            for pattern in candidates
-            for span in view.find(pattern)
-        ]
-        if not matches:
-            return []
-        idioms = view.find_all(self.idioms)
-        matches = [m for m in matches if not any(_spoils(idiom, m.span) for idiom in idioms)]
-        if any(m.entry.hyperbole for m in matches) and view.find_all(self.contexts):
+        entry_of = self.entry_of
+        matches = [_Match(entry_of[id(p)], span) for p, span in signals.get("entries", ())]
+        farewells = _spans(signals, "farewell")
+        goodbyes = _spans(signals, "goodbye")
+        places = _spans(signals, "places")
+        idioms = _spans(signals, "idioms")
+        if idioms:
+            matches = [m for m in matches if not _spoiled(m.span, idioms)]
+            farewells = [span for span in farewells if not _spoiled(span, idioms)]
+            goodbyes = [span for span in goodbyes if not _spoiled(span, idioms)]
+        if "contexts" in signals and any(m.entry.hyperbole for m in matches):
             matches = [m for m in matches if not m.entry.hyperbole]
-        if not matches:
-            return []
-        return _read_in_context(view, self.lexicon, self.cues, matches, text)
+        if "contexts" in signals:
+            places = []  # "bridge traffic", "on my way", a game level: not a place to die
+        found = _Found(view, self.cues, places)
+        read = _read_in_context(view, self.lexicon, found, matches, text) if matches else []
+        if farewells or goodbyes:
+            signs = _Finality(farewells, goodbyes, idioms)
+            read.extend(_read_together(view, self.lexicon, found, signs, read, text))
+        return [r.evidence for r in read]
 
 
-@dataclass(frozen=True)
-class _Cues:
-    hedges: PhraseIndex
-    doubtful: PhraseIndex
-    history: PhraseIndex
-    recent: PhraseIndex
-    resolution: PhraseIndex
-    timeline: PhraseIndex
-    means: PhraseIndex
-    serious: PhraseIndex
+def _spans(found: dict[str, list[tuple[CompiledPattern, Span]]], group: str) -> list[Span]:
+    return [span for _, span in found.get(group, ())]
+
+
+def _spoiled(span: Span, idioms: list[Span]) -> bool:
+    return any(_spoils(idiom, span) for idiom in idioms)
 
 
 def _spoils(idiom: Span, match: Span) -> bool:
@@ -140,38 +193,50 @@ def _inside(inner: Span, outer: Span) -> bool:
 
 
 class _Found:
-    """Cue phrases of one message, each set searched only when a rule first needs it."""
+    """Cue phrases of one message, searched when a rule first needs one of them."""
 
-    def __init__(self, view: TextView, cues: _Cues) -> None:
+    def __init__(self, view: TextView, cues: PhraseBook, places: list[Span]) -> None:
         self._view = view
         self._cues = cues
+        self.places = places  # searched up front: a place can start a reading on its own
 
     def __getattr__(self, name: str) -> list[Span]:
-        spans = self._view.find_all(getattr(self._cues, name))
-        setattr(self, name, spans)
+        if name.startswith("_") or name not in self._cues.groups:
+            raise AttributeError(name)
+        found = self._cues.find(self._view)
+        for group in self._cues.groups:
+            setattr(self, group, [span for _, span in found.get(group, ())])
+        spans: list[Span] = getattr(self, name)
         return spans
 
 
+def _quote(view: TextView, span: Span, text: str) -> str:
+    """The client's own words for a token range."""
+    return text[view.tokens[span[0]].start : view.tokens[span[1] - 1].end]
+
+
 def _read_in_context(
-    view: TextView, lexicon: Lexicon, cues: _Cues, matches: list[_Match], text: str
-) -> list[Evidence]:
-    found = _Found(view, cues)
-    doubted = [
-        m.span for m in matches if scope.hedged_negation_before(view, m.span, found.doubtful)
-    ]
+    view: TextView, lexicon: Lexicon, found: _Found, matches: list[_Match], text: str
+) -> list[_Read]:
+    doubtful = found.doubtful
+    doubted = (
+        [m.span for m in matches if scope.hedged_negation_before(view, m.span, doubtful)]
+        if doubtful
+        else []
+    )
     denied = [
         m.span
         for m in matches
         if scope.negation_before(view, lexicon, m.span) or scope.denial_after(view, lexicon, m.span)
     ]
-    evidence: list[Evidence] = []
+    read: list[_Read] = []
     for match in matches:
         level = _level_in_context(view, lexicon, found, match, doubted, denied)
         if level is not None:
-            first, last = view.tokens[match.span[0]], view.tokens[match.span[1] - 1]
-            span = text[first.start : last.end]
-            evidence.append(Evidence(match.entry.id, span, level, match.entry.category))
-    return evidence
+            entry = match.entry
+            evidence = Evidence(entry.id, _quote(view, match.span, text), level, entry.category)
+            read.append(_Read(evidence, match.span))
+    return read
 
 
 def _level_in_context(
@@ -184,8 +249,8 @@ def _level_in_context(
 ) -> RiskLevel | None:
     """The match's level once denial, hedging, history and boosters are read; None drops it."""
     entry, span = match.entry, match.span
-    is_doubted = any(_inside(span, d) for d in doubted)
-    is_denied = is_doubted or any(_inside(span, d) for d in denied)
+    is_doubted = bool(doubted) and any(_inside(span, d) for d in doubted)
+    is_denied = is_doubted or (bool(denied) and any(_inside(span, d) for d in denied))
     level = entry.level
     if entry.hedged_only or is_denied:
         if not (is_doubted or scope.hedged(view, lexicon, span, found.hedges)):
@@ -197,8 +262,12 @@ def _level_in_context(
     )
     if (
         entry.category not in ABOUT_THE_CLIENT
-        and (is_past or scope.in_sentence(view, span, found.resolution))
         and scope.about_someone_else(view, lexicon, span)
+        and (
+            is_past
+            or scope.in_sentence(view, span, found.resolution)
+            or scope.in_sentence(view, span, found.stories)
+        )
     ):
         return None
     if is_past:
@@ -206,12 +275,84 @@ def _level_in_context(
     if is_denied:
         return level
     if level == RiskLevel.HIGH and entry.category in BOOSTABLE and (
-        found.means or scope.timeline_near(view, span, found.timeline)
+        found.means or found.places or scope.timeline_near(view, span, found.timeline)
     ):
         return RiskLevel.IMMINENT
-    if level == RiskLevel.CONCERN and entry.category in ("suicide", "self_harm") and found.serious:
-        return RiskLevel.HIGH  # "...and i mean it": a passive wish said in earnest
+    if level == RiskLevel.CONCERN and entry.category in ("suicide", "self_harm") and (
+        found.serious or found.means
+    ):
+        return RiskLevel.HIGH  # "...and i mean it", "...i have enough pills": said in earnest
     return level
+
+
+@dataclass(frozen=True)
+class _Finality:
+    farewells: list[Span]
+    goodbyes: list[Span]
+    idioms: list[Span]
+
+
+def _read_together(
+    view: TextView, lexicon: Lexicon, found: _Found, signs: _Finality, read: list[_Read], text: str
+) -> list[_Read]:
+    """Evidence from finality cues read together with means, places, times and distress."""
+    farewells = _distinct(_affirmed(view, lexicon, signs.farewells))
+    goodbyes = _distinct(_affirmed(view, lexicon, signs.goodbyes))
+    if not (farewells or goodbyes):
+        return []
+    cues = _distinct(farewells + goodbyes)
+    where = [
+        s
+        for s in found.means + found.places
+        if not _spoiled(s, signs.idioms) and not any(_overlaps(s, c) for c in cues)
+    ]
+    when = [
+        s
+        for s in found.timeline
+        if not _spoiled(s, signs.idioms) and scope.time_goes_with(view, s, farewells)
+    ]
+    distress = [
+        r.evidence.level
+        for r in read
+        if r.evidence.category in DISTRESS and not any(_overlaps(r.span, c) for c in cues)
+    ]
+    span = cues[0]
+    if (farewells and (where or when)) or (goodbyes and where):
+        level, rule = RiskLevel.IMMINENT, "finality.with_means_place_or_time"
+        span = _quoted_with(span, where or when)
+    elif distress and max(distress) >= RiskLevel.HIGH:
+        level, rule = RiskLevel.IMMINENT, "finality.with_suicidal_statement"
+    elif distress:
+        level, rule = RiskLevel.HIGH, "finality.with_distress"
+    elif len(cues) >= 2:
+        level, rule = RiskLevel.HIGH, "finality.repeated"
+    else:
+        return []
+    return [_Read(Evidence(rule, _quote(view, span, text), level, FINALITY_CATEGORY), span)]
+
+
+def _affirmed(view: TextView, lexicon: Lexicon, spans: list[Span]) -> list[Span]:
+    return [span for span in spans if not scope.negation_before(view, lexicon, span)]
+
+
+def _quoted_with(cue: Span, others: list[Span]) -> Span:
+    """The cue widened to the nearest other cue when it is close, so the quote shows both."""
+    nearest = min(others, key=lambda s: abs(s[0] - cue[0]))
+    joined = (min(cue[0], nearest[0]), max(cue[1], nearest[1]))
+    return joined if joined[1] - joined[0] <= QUOTE_WIDTH else cue
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _distinct(spans: list[Span]) -> list[Span]:
+    """The spans that do not overlap an earlier, longer one."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if not any(_overlaps(span, k) for k in kept):
+            kept.append(span)
+    return sorted(kept)
 
 
 def _combine(evidence: list[Evidence]) -> RiskAssessment:

@@ -9,7 +9,8 @@ reads a text:
 * history ("years ago", "when i was 16", "used to") lowers a match to concern,
   unless the same clause says it is happening again; someone else's past or
   resolved event ("my cousin overdosed back in 2019, he's fine now") drops out;
-* a stated time or means ("tonight", "i have the pills") raises a high match.
+* a stated time or means ("tonight", "i have the pills") raises a high match;
+* a time belongs to a farewell only when said right next to it or on its own.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ HEDGE_AFTER = 4
 SUBJECT_WINDOW = 8
 TIMELINE_AFTER = 5
 TIMELINE_BEFORE = 4
+# A time goes with a farewell when it is at most this many tokens from it, in its sentence,
+# or is a sentence of its own of at most this many words.
+TIME_GAP = 3
+LONE_TIME_WORDS = 3
 
 
 def _clause_start(view: TextView, lexicon: Lexicon, index: int) -> int:
@@ -78,6 +83,8 @@ def denial_after(view: TextView, lexicon: Lexicon, span: Span) -> bool:
 
 def hedged_negation_before(view: TextView, span: Span, phrases: Sequence[Span]) -> bool:
     """A doubtful denial before the match in its sentence: "i don't think i'll ..."."""
+    if not phrases:
+        return False
     sentence_start = view.sentence(span[0])[0]
     return any(
         max(sentence_start, span[0] - HEDGE_BEFORE) <= start and end <= span[0]
@@ -87,6 +94,8 @@ def hedged_negation_before(view: TextView, span: Span, phrases: Sequence[Span]) 
 
 def hedged(view: TextView, lexicon: Lexicon, span: Span, hedges: Sequence[Span]) -> bool:
     """A hedge just before the match, or closing the clause just after it ("... probably")."""
+    if not hedges:
+        return False
     sentence_start = view.sentence(span[0])[0]
     tokens = view.tokens
     for start, end in hedges:
@@ -108,6 +117,8 @@ def hedged(view: TextView, lexicon: Lexicon, span: Span, hedges: Sequence[Span])
 
 def in_clause(view: TextView, lexicon: Lexicon, span: Span, cues: Sequence[Span]) -> bool:
     """Some cue span lies in the same clause as the match."""
+    if not cues:
+        return False
     start = _clause_start(view, lexicon, span[0])
     end = _clause_end(view, lexicon, span[1])
     return any(start <= c_start and c_end <= end for c_start, c_end in cues)
@@ -115,6 +126,8 @@ def in_clause(view: TextView, lexicon: Lexicon, span: Span, cues: Sequence[Span]
 
 def in_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
     """Some cue span lies in the same sentence as the match."""
+    if not cues:
+        return False
     start, _ = view.sentence(span[0])
     _, end = view.sentence(max(span[1] - 1, span[0]))
     return any(start <= c_start and c_end <= end for c_start, c_end in cues)
@@ -122,6 +135,8 @@ def in_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
 
 def timeline_near(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
     """A stated time right around the match: "kill myself tonight", "tonight i'll end it"."""
+    if not cues:
+        return False
     sentence_start, _ = view.sentence(span[0])
     _, sentence_end = view.sentence(max(span[1] - 1, span[0]))
     return any(
@@ -144,3 +159,19 @@ def about_someone_else(view: TextView, lexicon: Lexicon, span: Span) -> bool:
         if text in lexicon.third_party:
             return True
     return False
+
+
+def time_goes_with(view: TextView, time: Span, farewells: Sequence[Span]) -> bool:
+    """Whether a stated time belongs to a farewell: said right next to it ("im done, tonight")
+    or on its own ("its decided. tonight"), not about something else later in the text
+    ("im done. going to bed now")."""
+    if any(time[0] < cue[1] and cue[0] < time[1] for cue in farewells):
+        return True  # the farewell names its own time: "hoy se termina todo"
+    start, end = view.sentence(time[0])
+    if sum(not token.is_break for token in view.tokens[start:end]) <= LONE_TIME_WORDS:
+        return True
+    return any(
+        view.sentence(cue[0])[0] == start
+        and (time[0] - cue[1] if time[0] >= cue[1] else cue[0] - time[1]) <= TIME_GAP
+        for cue in farewells
+    )

@@ -11,12 +11,15 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate
 
 from bot.escalation.fuzzy import FuzzyCorrector
 from bot.escalation.normalize import SENTENCE_BREAK, Token
 from bot.escalation.patterns import CompiledPattern
 
 Span = tuple[int, int]
+_CACHE_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -43,16 +46,27 @@ class TextView:
 
     def find_all(self, index: PhraseIndex) -> list[Span]:
         """Every match of every phrase of `index` whose anchor word is in the message."""
-        return [span for p in index.candidates(self.words) for span in self.find(p)]
+        candidates = index.candidates(self.words)
+        if not candidates:
+            return []
+        return [span for p in candidates for span in self.find(p)]
+
+    @cached_property
+    def _breaks(self) -> tuple[int, ...]:
+        return tuple(i for i, token in enumerate(self.tokens) if token.text == SENTENCE_BREAK)
 
     def sentence(self, index: int) -> Span:
         """Token range of the sentence holding token `index` (breaks are "." tokens)."""
-        start = index
-        while start > 0 and self.tokens[start - 1].text != SENTENCE_BREAK:
-            start -= 1
-        end = index
-        while end < len(self.tokens) and self.tokens[end].text != SENTENCE_BREAK:
-            end += 1
+        breaks = self._breaks
+        if not breaks:
+            return 0, len(self.tokens)
+        if index < len(self.tokens) and self.tokens[index].text == SENTENCE_BREAK:
+            previous = bisect_left(breaks, index)
+            start = breaks[previous - 1] + 1 if previous else 0
+            return start, index
+        following = bisect_left(breaks, index)
+        start = breaks[following - 1] + 1 if following else 0
+        end = breaks[following] if following < len(breaks) else len(self.tokens)
         return start, end
 
 
@@ -61,15 +75,18 @@ class PhraseIndex:
 
     def __init__(self, patterns: Iterable[CompiledPattern]) -> None:
         self.patterns = tuple(patterns)
-        self._order = {id(p): i for i, p in enumerate(self.patterns)}
-        self._by_word: dict[str, list[CompiledPattern]] = {}
-        self._by_prefix: list[tuple[str, CompiledPattern]] = []
-        for pattern in self.patterns:
+        self._by_word: dict[str, list[int]] = {}
+        self._by_prefix: list[tuple[str, int]] = []
+        for index, pattern in enumerate(self.patterns):
             for key in sorted(pattern.anchors):
                 if key.startswith("w:"):
-                    self._by_word.setdefault(key[2:], []).append(pattern)
+                    self._by_word.setdefault(key[2:], []).append(index)
                 else:
-                    self._by_prefix.append((key[2:], pattern))
+                    self._by_prefix.append((key[2:], index))
+        self._words = frozenset(self._by_word)
+        self._requires = tuple(pattern.requires for pattern in self.patterns)
+        # Which phrases each written word anchors by prefix; words repeat, so remember.
+        self._cache: dict[str, tuple[int, ...]] = {}
 
     @property
     def anchor_words(self) -> frozenset[str]:
@@ -79,26 +96,70 @@ class PhraseIndex:
     def anchor_prefixes(self) -> tuple[str, ...]:
         return tuple(prefix for prefix, _ in self._by_prefix)
 
+    def _prefixed_by(self, word: str) -> tuple[int, ...]:
+        anchored = tuple(index for prefix, index in self._by_prefix if word.startswith(prefix))
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = anchored
+        return anchored
+
     def candidates(self, words: frozenset[str]) -> list[CompiledPattern]:
         """Phrases whose anchor word (or prefix) occurs in `words`, each once, in file order."""
-        found: dict[int, CompiledPattern] = {}
-        for word in words:
-            for pattern in self._by_word.get(word, ()):
-                found[id(pattern)] = pattern
-        for prefix, pattern in self._by_prefix:
-            if id(pattern) not in found and any(w.startswith(prefix) for w in words):
-                found[id(pattern)] = pattern
+        patterns = self.patterns
+        return [patterns[index] for index in self.candidate_indices(words)]
+
+    def candidate_indices(self, words: frozenset[str]) -> list[int]:
+        """Positions of the phrases `candidates` returns."""
+        found: set[int] = set()
+        by_word = self._by_word
+        for word in words & self._words:
+            found.update(by_word[word])
+        if self._by_prefix:
+            cache = self._cache
+            for word in words:
+                anchored = cache.get(word)
+                if anchored is None:
+                    anchored = self._prefixed_by(word)
+                if anchored:
+                    found.update(anchored)
         if not found:
             return []
-        found = {
-            key: pattern
-            for key, pattern in found.items()
-            if all(not words.isdisjoint(required) for required in pattern.requires)
-        }
-        if len(found) < 2:
-            return list(found.values())
-        order = self._order
-        return sorted(found.values(), key=lambda p: order[id(p)])
+        requires = self._requires
+        disjoint = words.isdisjoint
+        kept = []
+        for index in sorted(found):
+            for required in requires[index]:
+                if disjoint(required):
+                    break
+            else:
+                kept.append(index)
+        return kept
+
+
+class PhraseBook:
+    """Several named phrase lists looked up together: one anchor lookup per message."""
+
+    def __init__(self, groups: Mapping[str, Iterable[CompiledPattern]]) -> None:
+        patterns: list[CompiledPattern] = []
+        names: list[str] = []
+        for name, group in groups.items():
+            for pattern in group:
+                patterns.append(pattern)
+                names.append(name)
+        self.groups = tuple(groups)
+        self.index = PhraseIndex(patterns)
+        self._names = tuple(names)
+
+    def find(self, view: TextView) -> dict[str, list[tuple[CompiledPattern, Span]]]:
+        """Every match in `view`, by group, with the phrase that made it."""
+        found: dict[str, list[tuple[CompiledPattern, Span]]] = {}
+        patterns, names = self.index.patterns, self._names
+        for index in self.index.candidate_indices(view.words):
+            pattern = patterns[index]
+            spans = view.find(pattern)
+            if spans:
+                found.setdefault(names[index], []).extend((pattern, span) for span in spans)
+        return found
 
 
 class Rewriter:
@@ -110,7 +171,9 @@ class Rewriter:
         for source, target in sorted(rewrites.items(), key=lambda item: -len(item[0])):
             self._by_first.setdefault(source[0], []).append((source, target))
 
-    def apply(self, tokens: Sequence[Token]) -> list[Token]:
+    def apply(self, tokens: Sequence[Token]) -> Sequence[Token]:
+        if self.first_words.isdisjoint([token.text for token in tokens]):
+            return tokens
         out: list[Token] = []
         index = 0
         count = len(tokens)
@@ -136,25 +199,21 @@ class Rewriter:
         return out
 
 
-def correct_tokens(tokens: Sequence[Token], corrector: FuzzyCorrector) -> list[Token]:
+def correct_tokens(tokens: Sequence[Token], corrector: FuzzyCorrector) -> Sequence[Token]:
     """The tokens with misspelled lexicon words replaced."""
-    correct = corrector.correct
+    fixed = corrector.correct_all([token.text for token in tokens])
+    if fixed is None:
+        return tokens
     return [
-        Token(fixed, token.start, token.end) if (fixed := correct(token.text)) != token.text
-        else token
-        for token in tokens
+        token if word == token.text else Token(word, token.start, token.end)
+        for token, word in zip(tokens, fixed, strict=True)
     ]
 
 
 def build_view(tokens: Sequence[Token], rewriter: Rewriter) -> TextView:
     """Rewrite and join (already corrected) tokens for one lexicon."""
     final = rewriter.apply(tokens)
-    starts: list[int] = []
-    parts: list[str] = []
-    offset = 0
-    for token in final:
-        starts.append(offset)
-        parts.append(token.text)
-        offset += len(token.text) + 1
+    parts = [token.text for token in final]
     joined = " ".join(parts) + " " if parts else ""
-    return TextView(tuple(final), joined, tuple(starts), frozenset(parts))
+    starts = tuple(accumulate([len(part) + 1 for part in parts[:-1]], initial=0)) if parts else ()
+    return TextView(tuple(final), joined, starts, frozenset(parts))

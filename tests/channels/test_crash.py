@@ -134,7 +134,8 @@ def test_a_crash_mid_burst_loses_no_text_and_sends_no_reply_twice(
         stored = Counter(conn.scalars(select(Message.provider_id).where(
             Message.direction == "in")))
         replies = dict(conn.execute(
-            select(Message.address, Message.provider_id).where(Message.direction == "out")))
+            select(Message.address, Message.provider_id).where(Message.direction == "out")
+        ).all())
     assert stored == Counter(form["MessageSid"] for form in forms)
     at_twilio = Counter(sms.to for sms in twilio.sent)
     assert at_twilio == Counter(phones), {

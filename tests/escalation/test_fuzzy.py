@@ -56,3 +56,10 @@ def test_short_words_and_other_first_letters_are_not_corrected(corrector: FuzzyC
 def test_answers_are_the_same_on_the_second_call(corrector: FuzzyCorrector) -> None:
     """Remembered corrections give the same answer as fresh ones."""
     assert corrector.correct("suicdal") == corrector.correct("suicdal") == "suicidal"
+
+
+def test_a_tie_goes_to_the_word_with_letters_left_out(corrector: FuzzyCorrector) -> None:
+    """Texting drops letters: "relapsd" is "relapsed" even though "relapse" is as close."""
+    both = FuzzyCorrector(frozenset({"relapse", "relapsed"}), protected=frozenset())
+    assert both.correct("relapsd") == "relapsed"
+    assert both.correct("relapze") == "relapse"

@@ -1,0 +1,164 @@
+"""Tests for bot/escalation/risk.py: the examples of the issue, and the figures on labelled sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.escalation.evaluate import TARGETS, format_report, load_labelled, measure
+from bot.escalation.risk import LexiconRiskDetector, default_detector
+from bot.escalation.types import RiskLevel
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "risk"
+NONE, CONCERN, HIGH, IMMINENT = (
+    RiskLevel.NONE, RiskLevel.CONCERN, RiskLevel.HIGH, RiskLevel.IMMINENT,
+)
+
+
+@pytest.fixture(scope="module")
+def detector() -> LexiconRiskDetector:
+    return default_detector()
+
+
+# (text, lang, lowest acceptable level, highest acceptable level)
+ISSUE_EXAMPLES = [
+    # the headline: a place, finality and a farewell
+    ("i'm on the overpass and i'm done, goodbye", "en", IMMINENT, IMMINENT),
+    ("im on the overpass and im done goodbye", "en", IMMINENT, IMMINENT),
+    # imminent: intent, plan, means, timeline, attempt or overdose, goodbye, command hallucinations
+    ("im going to kill myself tonight", "en", IMMINENT, IMMINENT),
+    ("i have a plan to end it", "en", IMMINENT, IMMINENT),
+    ("6 — btw been stockpiling my meds", "en", IMMINENT, IMMINENT),
+    ("i took all my pills", "en", IMMINENT, IMMINENT),
+    ("goodbye everyone, this is my last message", "en", IMMINENT, IMMINENT),
+    ("the voices are telling me to kill myself", "en", IMMINENT, IMMINENT),
+    # high: active thoughts, recent self-harm, harm to others, danger from someone
+    ("i want to kill myself", "en", HIGH, IMMINENT),
+    ("i cut myself last night", "en", HIGH, IMMINENT),
+    ("i want to hurt my boss", "en", HIGH, IMMINENT),
+    ("my boyfriend hit me and i'm scared", "en", HIGH, IMMINENT),
+    # concern: passive wish, hopelessness, relapse, craving, medication, past thoughts
+    ("sometimes i wish i could go to sleep and not wake up", "en", CONCERN, IMMINENT),
+    ("what's the point anymore, nothing will get better", "en", CONCERN, IMMINENT),
+    ("i relapsed", "en", CONCERN, IMMINENT),
+    ("cravings are really bad today", "en", CONCERN, IMMINENT),
+    ("i stopped taking my meds", "en", CONCERN, IMMINENT),
+    ("ran out of my meds on friday", "en", CONCERN, IMMINENT),
+    ("the side effects are really bad", "en", CONCERN, IMMINENT),
+    ("i was suicidal years ago", "en", CONCERN, IMMINENT),
+    # real texting: typos, slang and euphemism, emoji
+    ("i want to kll myself", "en", HIGH, IMMINENT),
+    ("feeling suicdal", "en", HIGH, IMMINENT),
+    ("i think i overdossed", "en", HIGH, IMMINENT),
+    ("kms", "en", HIGH, IMMINENT),
+    ("i want to unalive myself", "en", HIGH, IMMINENT),
+    ("thinking about sewerslide", "en", HIGH, IMMINENT),
+    ("im gonna off myself", "en", HIGH, IMMINENT),
+    ("i just want to end it", "en", HIGH, IMMINENT),
+    ("did a line of fent and he is nodding out", "en", HIGH, IMMINENT),
+    ("relapsed last night", "en", CONCERN, IMMINENT),
+    ("i want to die 😭", "en", HIGH, IMMINENT),
+    # Spanish
+    ("me quiero morir", "es", HIGH, IMMINENT),
+    ("me tomé todas las pastillas", "es", IMMINENT, IMMINENT),
+    ("recaí anoche", "es", CONCERN, IMMINENT),
+    # buried in a long message or appended to a check-in answer
+    (
+        "work was fine, had lunch with my sister, the bus was late again and honestly "
+        "i keep thinking about killing myself",
+        "en", HIGH, IMMINENT,
+    ),
+    ("2 — and honestly I want to end it", "en", HIGH, IMMINENT),
+    # reports by family
+    ("his sister here, he says he wants to disappear for good", "en", HIGH, IMMINENT),
+    # negation: a clear, calm denial lowers; a hedged one still needs a human
+    ("not suicidal, just stressed about rent", "en", NONE, NONE),
+    ("i won't do anything... i don't think", "en", HIGH, IMMINENT),
+    # idioms and ordinary talk
+    ("this heat is killing me", "en", NONE, NONE),
+    ("I could strangle my printer", "en", NONE, NONE),
+    ("my laptop died", "en", NONE, NONE),
+    ("I slayed that exam", "en", NONE, NONE),
+    ("me muero de risa", "es", NONE, NONE),
+    ("estoy muerta de sueño", "es", NONE, NONE),
+    ("my cousin overdosed back in 2019, he's fine now", "en", NONE, NONE),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "lowest", "highest"), ISSUE_EXAMPLES)
+def test_issue_examples_get_their_level(
+    detector: LexiconRiskDetector, text: str, lang: str, lowest: RiskLevel, highest: RiskLevel
+) -> None:
+    """Every example of the issue comes out between its lowest and highest acceptable level."""
+    level = detector.assess(text, lang).level
+    assert lowest <= level <= highest, f"{text!r}: {level.label}"
+
+
+# Farewell and finality read together with a place, a means or a time.
+COMPOSED = [
+    ("parked by the bridge. i'm done", "en", IMMINENT),
+    ("on the roof. tell my kids i love them", "en", IMMINENT),
+    ("this is the last text you'll get from me", "en", HIGH),
+    ("i'm done. i can't do this anymore. bye", "en", HIGH),
+    ("estoy en el puente, ya me cansé. adiós", "es", IMMINENT),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "lowest"), COMPOSED)
+def test_finality_with_a_place_or_time_is_raised(
+    detector: LexiconRiskDetector, text: str, lang: str, lowest: RiskLevel
+) -> None:
+    """A farewell next to a place, a means or a time is raised; two farewells are high."""
+    assert detector.assess(text, lang).level >= lowest
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("i'm done with my shift, heading home", "en"),
+        ("im done! see you tomorrow", "en"),
+        ("goodbye 2025, hello new year", "en"),
+        ("on the roof fixing the gutters, call you after", "en"),
+        ("we're going to the bridge for the fireworks tonight", "en"),
+        ("ok bye, see you tomorrow", "en"),
+        ("last text from me tonight, going to bed. good night!", "en"),
+        ("ya terminé, adiós y gracias", "es"),
+    ],
+)
+def test_places_and_farewells_alone_stay_quiet(
+    detector: LexiconRiskDetector, text: str, lang: str
+) -> None:
+    """A place, a time or an ordinary goodbye on its own is ordinary talk."""
+    assert detector.assess(text, lang).level == NONE
+
+
+def test_evidence_quotes_the_clients_words(detector: LexiconRiskDetector) -> None:
+    """The evidence names the rule and the span as the client wrote it."""
+    assessment = detector.assess("I'm on the OVERPASS and I'm done, goodbye", "en")
+    assert assessment.category == "suicide"
+    assert any("OVERPASS" in e.span for e in assessment.evidence)
+
+
+def _assert_meets_targets(files: list[Path]) -> None:
+    messages = [m for file in files for m in load_labelled(file)]
+    report = measure(default_detector(), messages)
+    assert report.meets_targets(), "\n" + format_report(report, show_misses=True)
+
+
+def test_labelled_set_meets_the_targets() -> None:
+    """On our own labelled set: crisis >= 98 % high, concern >= 90 %, ordinary <= 5 % flagged."""
+    _assert_meets_targets([DATA / "en.jsonl", DATA / "es.jsonl", DATA / "negatives.jsonl"])
+
+
+def test_held_out_set_meets_the_targets() -> None:
+    """On messages written apart from the lexicon the same targets hold."""
+    _assert_meets_targets(sorted(DATA.glob("heldout*.jsonl")))
+
+
+def test_every_language_keeps_false_positives_low() -> None:
+    """No set and no language flags more than 5 % of ordinary messages."""
+    messages = [m for m in load_labelled(DATA) if m.label == "none"]
+    report = measure(default_detector(), messages)
+    for (label, lang), cell in report.cells.items():
+        assert cell.rate <= TARGETS["none"], f"{label}/{lang}: {cell.rate:.1%}"
