@@ -1,6 +1,6 @@
 """Throughput of the risk detector on one core: messages per second and per-message latency.
 
-    .venv/bin/python bench/risk_throughput.py [--messages 50000] [--set tests/data/risk]
+    .venv/bin/python bench/risk_throughput.py [--messages 50000] [--set data/risk/examples]
 
 Runs the labelled set repeated up to --messages, after one warm-up pass, and also
 a mix of typical check-in replies. Prints figures; asserts nothing. CPU time of
@@ -64,7 +64,7 @@ def report(name: str, pairs: list[tuple[str, str]], count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=50_000)
-    parser.add_argument("--set", type=Path, default=ROOT / "tests" / "data" / "risk")
+    parser.add_argument("--set", type=Path, default=ROOT / "data" / "risk" / "examples")
     args = parser.parse_args()
     labelled = [(m.text, m.lang) for m in load_labelled(args.set)]
     report(f"labelled set ({len(labelled)})", labelled, args.messages)

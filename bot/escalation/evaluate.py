@@ -1,6 +1,6 @@
 """Measure the risk detector against a labelled set and print the figures.
 
-    python -m bot.escalation.evaluate tests/data/risk/ [--misses]
+    python -m bot.escalation.evaluate data/risk/examples/ [--misses]
 
 A labelled set is one or more JSON-lines files, each line {"text", "lang",
 "label": crisis|concern|none, optionally "category"}. The targets a clinic can
@@ -20,6 +20,8 @@ from typing import TextIO
 
 from bot.escalation.types import RiskDetector, RiskLevel
 
+# The labelled examples: the product's own data (the learned backstop trains on them).
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "risk" / "examples"
 LABELS = ("crisis", "concern", "none")
 TARGETS = {"crisis": 0.98, "concern": 0.90, "none": 0.05}
 
@@ -132,7 +134,7 @@ def format_report(report: Report, show_misses: bool = False) -> str:
 def main(argv: Sequence[str], out: TextIO) -> int:
     from bot.escalation.risk import default_detector
 
-    paths = [arg for arg in argv if not arg.startswith("--")] or ["tests/data/risk"]
+    paths = [arg for arg in argv if not arg.startswith("--")] or [str(EXAMPLES_DIR)]
     messages = [m for path in paths for m in load_labelled(Path(path))]
     report = measure(default_detector(), messages)
     out.write(format_report(report, show_misses="--misses" in argv) + "\n")

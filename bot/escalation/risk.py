@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from bot.escalation.fuzzy import FuzzyCorrector
 from bot.escalation.lexicon import Entry, Lexicon, LexiconError, load_lexicon
 from bot.escalation.normalize import Token, tokenize
 from bot.escalation.patterns import CompiledPattern
-from bot.escalation.types import NO_RISK, Evidence, RiskAssessment, RiskLevel
+from bot.escalation.types import NO_RISK, Evidence, RiskAssessment, RiskDetector, RiskLevel
 from bot.escalation.view import (
     PhraseBook,
     PhraseIndex,
@@ -141,15 +142,20 @@ class _Language:
         prefixes = self.trigger_prefixes
         return bool(prefixes) and any(word.startswith(prefixes) for word in words)
 
-    def evaluate(self, tokens: Sequence[Token], text: str, correct: bool) -> list[Evidence]:
+    def evaluate(
+        self, tokens: Sequence[Token], text: str, correct: bool
+    ) -> tuple[list[Evidence], bool]:
+        """The evidence, and whether an ordinary reading (idiom, game, denial, someone
+        else's story, a past that is over) was recognised."""
         if correct:
             tokens = correct_tokens(tokens, self.corrector)
         if not self.might_match(tokens):
-            return []
+            return [], False
         view = build_view(tokens, self.rewriter)
         signals = self.signals.find(view)
+        explained = bool(signals.keys() & {"idioms", "contexts"})
         if not signals.keys() - {"idioms", "contexts"}:
-            return []
+            return [], explained
         entry_of = self.entry_of
         matches = [_Match(entry_of[id(p)], span) for p, span in signals.get("entries", ())]
         farewells = _spans(signals, "farewell")
@@ -165,11 +171,14 @@ class _Language:
         if "contexts" in signals:
             places = []  # "bridge traffic", "on my way", a game level: not a place to die
         found = _Found(view, self.cues, places)
-        read = _read_in_context(view, self.lexicon, found, matches, text) if matches else []
+        read: list[_Read] = []
+        if matches:
+            read, dropped = _read_in_context(view, self.lexicon, found, matches, text)
+            explained = explained or dropped
         if farewells or goodbyes:
             signs = _Finality(farewells, goodbyes, idioms)
             read.extend(_read_together(view, self.lexicon, found, signs, read, text))
-        return [r.evidence for r in read]
+        return [r.evidence for r in read], explained
 
 
 def _spans(found: dict[str, list[tuple[CompiledPattern, Span]]], group: str) -> list[Span]:
@@ -217,7 +226,8 @@ def _quote(view: TextView, span: Span, text: str) -> str:
 
 def _read_in_context(
     view: TextView, lexicon: Lexicon, found: _Found, matches: list[_Match], text: str
-) -> list[_Read]:
+) -> tuple[list[_Read], bool]:
+    """The matches read in context, and whether one was explained away."""
     doubtful = found.doubtful
     doubted = (
         [m.span for m in matches if scope.hedged_negation_before(view, m.span, doubtful)]
@@ -230,13 +240,22 @@ def _read_in_context(
         if scope.negation_before(view, lexicon, m.span) or scope.denial_after(view, lexicon, m.span)
     ]
     read: list[_Read] = []
+    explained = False
     for match in matches:
         level = _level_in_context(view, lexicon, found, match, doubted, denied)
-        if level is not None:
+        if isinstance(level, _Explained):
+            explained = True
+        elif level is not None:
             entry = match.entry
             evidence = Evidence(entry.id, _quote(view, match.span, text), level, entry.category)
             read.append(_Read(evidence, match.span))
-    return read
+    return read, explained
+
+
+class _Explained(Enum):
+    """A match dropped because an ordinary reading was recognised, not for want of a hedge."""
+
+    AWAY = "explained away"
 
 
 def _level_in_context(
@@ -246,15 +265,16 @@ def _level_in_context(
     match: _Match,
     doubted: list[Span],
     denied: list[Span],
-) -> RiskLevel | None:
-    """The match's level once denial, hedging, history and boosters are read; None drops it."""
+) -> RiskLevel | _Explained | None:
+    """The match's level once denial, hedging, history and boosters are read; None drops it,
+    _Explained.AWAY drops it as a calm denial, someone else's story or a past that is over."""
     entry, span = match.entry, match.span
     is_doubted = bool(doubted) and any(_inside(span, d) for d in doubted)
     is_denied = is_doubted or (bool(denied) and any(_inside(span, d) for d in denied))
     level = entry.level
     if entry.hedged_only or is_denied:
         if not (is_doubted or scope.hedged(view, lexicon, span, found.hedges)):
-            return None
+            return _Explained.AWAY if is_denied else None
         if is_denied:
             level = min(level, RiskLevel.HIGH)
     is_past = scope.in_clause(view, lexicon, span, found.history) and not scope.in_clause(
@@ -269,9 +289,11 @@ def _level_in_context(
             or scope.in_sentence(view, span, found.stories)
         )
     ):
-        return None
+        return _Explained.AWAY
     if is_past:
-        return None if entry.category in HISTORY_FADES else min(level, RiskLevel.CONCERN)
+        if entry.category in HISTORY_FADES:
+            return _Explained.AWAY
+        return min(level, RiskLevel.CONCERN)
     if is_denied:
         return level
     if level == RiskLevel.HIGH and entry.category in BOOSTABLE and (
@@ -355,15 +377,15 @@ def _distinct(spans: list[Span]) -> list[Span]:
     return sorted(kept)
 
 
-def _combine(evidence: list[Evidence]) -> RiskAssessment:
+def _combine(evidence: list[Evidence], explained: bool) -> RiskAssessment:
     if not evidence:
-        return NO_RISK
+        return RiskAssessment(RiskLevel.NONE, None, (), explained) if explained else NO_RISK
     unique = {(e.rule, e.span): e for e in sorted(evidence, key=lambda e: e.level)}
     ranked = sorted(
         unique.values(), key=lambda e: (-e.level, CATEGORY_PRIORITY.index(e.category))
     )
     top = ranked[0]
-    return RiskAssessment(top.level, top.category, tuple(ranked))
+    return RiskAssessment(top.level, top.category, tuple(ranked), explained)
 
 
 class LexiconRiskDetector:
@@ -393,19 +415,29 @@ class LexiconRiskDetector:
         if not tokens:
             return NO_RISK
         primary = self._languages.get(lang, self._default)
-        evidence = primary.evaluate(tokens, text, correct=True)
+        evidence, explained = primary.evaluate(tokens, text, correct=True)
         for language in self._languages.values():
             if language is not primary:
-                evidence.extend(language.evaluate(tokens, text, correct=False))
-        return _combine(evidence)
+                more, also = language.evaluate(tokens, text, correct=False)
+                evidence.extend(more)
+                explained = explained or also
+        return _combine(evidence, explained)
 
 
 @cache
-def default_detector() -> LexiconRiskDetector:
-    """The detector built from data/risk/, loaded once per process."""
+def default_lexicon_detector() -> LexiconRiskDetector:
+    """The lexicon alone, built from data/risk/, loaded once per process."""
     return LexiconRiskDetector.from_directory(DEFAULT_LEXICON_DIR)
 
 
+@cache
+def default_detector() -> RiskDetector:
+    """The product's detector: the lexicon with its learned backstop, built once per process."""
+    from bot.escalation.learned import default_backstopped_detector
+
+    return default_backstopped_detector()
+
+
 def assess(text: str, lang: str) -> RiskAssessment:
-    """Assess one message with the default lexicons."""
+    """Assess one message with the default detector."""
     return default_detector().assess(text, lang)

@@ -50,6 +50,9 @@ class RiskAssessment:
     level: RiskLevel
     category: str | None  # None when level is NONE
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    # The lexicon recognised an ordinary reading: an idiom, game talk, a calm denial,
+    # someone else's story or a history that is over. Nothing else may overrule it.
+    explained: bool = False
 
     @property
     def needs_page(self) -> bool:

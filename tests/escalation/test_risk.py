@@ -10,7 +10,7 @@ from bot.escalation.evaluate import TARGETS, format_report, load_labelled, measu
 from bot.escalation.risk import LexiconRiskDetector, default_detector
 from bot.escalation.types import RiskLevel
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "risk"
+DATA = Path(__file__).resolve().parents[2] / "data" / "risk" / "examples"
 NONE, CONCERN, HIGH, IMMINENT = (
     RiskLevel.NONE, RiskLevel.CONCERN, RiskLevel.HIGH, RiskLevel.IMMINENT,
 )
