@@ -33,6 +33,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from bot.escalation.evaluate import EXAMPLES_DIR, LabelledMessage, load_labelled
 from bot.escalation.types import CATEGORIES, Evidence, RiskAssessment, RiskDetector, RiskLevel
@@ -54,9 +57,10 @@ class Thresholds:
     concern: float  # P(crisis) + P(concern) at or above this: concern
 
 
-# Chosen by bench/risk_generalisation.py from leave-one-file-out cross-validation
-# (best recall with at most 3 % of ordinary messages flagged on top of the lexicon).
-DEFAULT_THRESHOLDS = Thresholds(high=0.65, concern=0.85)
+# bench/risk_generalisation.py (leave-one-file-out) suggests 0.80 / 0.90 for at most 3
+# points of false alarms on top of the lexicon; these sit a little lower, trading a few
+# false alarms for fewer missed crises.
+DEFAULT_THRESHOLDS = Thresholds(high=0.70, concern=0.85)
 
 
 @dataclass(frozen=True)
@@ -236,10 +240,58 @@ class BackstoppedRiskDetector:
         return backstop(self.lexicon.assess(text, lang), self.model, text, self.thresholds)
 
 
+# Intents of data/nlu/ whose examples are ordinary replies with no risk in them
+# (not craving, side_effects or talk_to_someone, which can carry distress).
+ORDINARY_INTENTS = frozenset({
+    "help", "stop_request", "reschedule", "confirm_appointment", "cancel_appointment",
+    "refill_picked_up", "greeting", "thanks", "small_talk",
+})
+NLU_DIR = EXAMPLES_DIR.parents[1] / "nlu"
+FLOWS_DIR = EXAMPLES_DIR.parents[1] / "flows"
+# Flows whose answer options are ordinary replies ("can't make it", "monthly");
+# the safety screens and the check-ins' reasons (side effects) are left out.
+ORDINARY_FLOWS = ("appointment_reminder", "refill_reminder", "auditc", "phq9", "gad7")
+
+
+def ordinary_replies(nlu_dir: Path = NLU_DIR,
+                     flows_dir: Path = FLOWS_DIR) -> list[LabelledMessage]:
+    """What clients text every day — "please stop texting me", "sorry i can't
+    make it", "2-4 times a month" — from the intent training data and the answer
+    options of the ordinary flows, as examples of no risk, so the model learns
+    the product's own everyday traffic."""
+    from bot.nlu.training import load_directory
+
+    replies = [LabelledMessage(example.text, example.lang, "none")
+               for example in load_directory(nlu_dir) if example.intent in ORDINARY_INTENTS]
+    for flow_id in ORDINARY_FLOWS:
+        replies.extend(_option_words(flows_dir / f"{flow_id}.yaml"))
+    return replies
+
+
+def _option_words(path: Path) -> list[LabelledMessage]:
+    """Every answer option's label and paraphrases in a flow file, by language."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    options: list[Any] = []
+    for step in data.get("steps") or []:
+        ask = step.get("ask") or {}
+        found = ask.get("options")
+        if isinstance(found, list):
+            options.append(found)
+    found_words = []
+    for option_list in options:
+        for option in option_list if isinstance(option_list, list) else []:
+            for field in ("label", "paraphrases"):
+                for lang, words in (option.get(field) or {}).items():
+                    for text in [words] if isinstance(words, str) else words:
+                        found_words.append(LabelledMessage(str(text), lang, "none"))
+    return found_words
+
+
 @cache
 def default_model() -> LearnedRiskModel:
-    """The classifier trained on data/risk/examples/, once per process."""
-    return LearnedRiskModel.from_directory(EXAMPLES_DIR)
+    """The classifier trained on data/risk/examples/ and the ordinary replies of
+    data/nlu/, once per process."""
+    return LearnedRiskModel([*load_labelled(EXAMPLES_DIR), *ordinary_replies()])
 
 
 def default_backstopped_detector() -> BackstoppedRiskDetector:
