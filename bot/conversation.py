@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +34,22 @@ from bot.texts import render
 
 # A plain-language revocation opts out only when the interpreter is this sure.
 STOP_REQUEST_CONFIDENCE = 0.45
+
+# Built once: they run for every inbound message, and building a statement
+# costs more than executing it.
+_SEEN = select(Message.id).where(
+    Message.channel == bindparam("channel"),
+    Message.direction == "in",
+    Message.provider_id == bindparam("provider_id"),
+)
+# The sender's contact point with its client and clinic, in one round trip.
+_SENDER = (
+    select(ContactPoint, Client, Clinic)
+    .outerjoin(Client, Client.id == ContactPoint.client_id)
+    .outerjoin(Clinic, Clinic.id == Client.clinic_id)
+    .where(ContactPoint.channel == bindparam("channel"),
+           ContactPoint.address == bindparam("address"))
+)
 
 
 @dataclass
@@ -69,27 +85,17 @@ def handle_inbound(
 
 
 def _seen(session: Session, inbound: InboundMessage) -> bool:
-    return (
-        session.scalar(
-            select(Message.id).where(
-                Message.channel == inbound.channel,
-                Message.direction == "in",
-                Message.provider_id == inbound.provider_id,
-            )
-        )
-        is not None
-    )
+    found = session.scalar(_SEEN, {"channel": inbound.channel,
+                                   "provider_id": inbound.provider_id})
+    return found is not None
 
 
 def _handle(session: Session, services: Services, inbound: InboundMessage) -> Outcome:
     now = inbound.received_at
-    contact = session.scalars(
-        select(ContactPoint).where(
-            ContactPoint.channel == inbound.channel, ContactPoint.address == inbound.address
-        )
-    ).first()
-    client = session.get(Client, contact.client_id) if contact is not None else None
-    clinic = _clinic_for(session, client)
+    sender = session.execute(_SENDER, {"channel": inbound.channel,
+                                       "address": inbound.address}).first()
+    contact, client, known_clinic = sender if sender is not None else (None, None, None)
+    clinic = known_clinic if known_clinic is not None else _clinic_for(session, client)
     message = Message(
         clinic_id=clinic.id,
         client_id=client.id if client else None,
@@ -145,12 +151,14 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
             now=now,
         )
         outcome.escalation_id = raised.escalation.id
-        page_if_raised(session, raised, services.paging, now)  # paging: new or risen level
         if risk.level >= RiskLevel.HIGH:
             turn.send(_crisis_reply(clinic, client), "crisis", priority=PRIORITY_URGENT)
             turn.crisis_sent = True
         elif raised.new and not contact.opted_out:
             turn.send(render("concern", lang), "concern")
+        # Pages are queued after the client's reply: same priority, so the person
+        # in crisis hears back first when both leave through one number.
+        page_if_raised(session, raised, services.paging, now)  # new or risen level
 
     if contact.opted_out:
         # Opted out: nothing but the crisis reply above goes back.
@@ -278,6 +286,7 @@ def _handle_unknown_sender(
     outcome.risk = risk
     if match_keyword(inbound.text, opted_out=False) == "opt_out":
         return  # nobody to unsubscribe; say nothing
+    raised = None
     if risk.level >= RiskLevel.CONCERN and risk.category is not None:
         raised = raise_escalation(
             session, clinic_id=clinic.id, client_id=None, level=risk.level.label,
@@ -287,7 +296,6 @@ def _handle_unknown_sender(
             source_message_id=message.id, now=inbound.received_at,
         )
         outcome.escalation_id = raised.escalation.id
-        page_if_raised(session, raised, services.paging, inbound.received_at)  # paging
     if risk.level >= RiskLevel.HIGH:
         body = _crisis_reply(clinic, None, lang)
         kind, priority = "crisis", PRIORITY_URGENT
@@ -296,6 +304,8 @@ def _handle_unknown_sender(
     queue_message(session, clinic_id=clinic.id, client_id=None, contact=None,
                   channel=inbound.channel, address=inbound.address, body=body, kind=kind,
                   priority=priority, now=inbound.received_at)
+    if raised is not None:  # after the reply, as for a client
+        page_if_raised(session, raised, services.paging, inbound.received_at)
     outcome.replies = [body]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.escalation.paging import page_if_raised
@@ -92,18 +92,21 @@ def flow_context(clinic: Clinic, client: Client) -> dict[str, str]:
     return context
 
 
+# Built once: these run for every message and fired event, and building a
+# statement costs more than executing it.
+_LIVE_RUN = select(FlowRun).where(FlowRun.active_client_id == bindparam("client_id")).limit(1)
+_CONTACTS = (select(ContactPoint).where(ContactPoint.client_id == bindparam("client_id"))
+             .order_by(ContactPoint.id))
+
+
 def live_run(session: Session, client_id: int) -> FlowRun | None:
-    return session.scalars(
-        select(FlowRun).where(FlowRun.active_client_id == client_id).limit(1)
-    ).first()
+    return session.scalars(_LIVE_RUN, {"client_id": client_id}).first()
 
 
 def preferred_contact(session: Session, client: Client) -> ContactPoint | None:
     """Where a message the client did not just prompt goes: the contact point
     the client wrote from last, else the first one they have."""
-    contacts = session.scalars(
-        select(ContactPoint).where(ContactPoint.client_id == client.id).order_by(ContactPoint.id)
-    ).all()
+    contacts = session.scalars(_CONTACTS, {"client_id": client.id}).all()
     return contacts[-1] if contacts else None
 
 
@@ -117,20 +120,22 @@ def start_flow(turn: Turn, flow_id: str,
         raise UnknownFlow(flow_id, list(turn.services.flows))
     if live_run(turn.session, turn.client.id) is not None:
         return None
+    event = Start(lang=turn.client.language,
+                  context={**flow_context(turn.clinic, turn.client), **(context or {})})
+    step = advance(flow, None, event, turn.now, turn.services.parser)
+    # Inserted with the first step's state (the engine is pure and needs no row),
+    # so `apply_step` has nothing to update when the run simply starts.
     run = FlowRun(
         client_id=turn.client.id,
         flow_id=flow_id,
         status="active",
-        state={},
+        state=step.state.to_json(),
         started_at=turn.now,
         updated_at=turn.now,
         active_client_id=turn.client.id,
     )
     turn.session.add(run)
     turn.session.flush()
-    event = Start(lang=turn.client.language,
-                  context={**flow_context(turn.clinic, turn.client), **(context or {})})
-    step = advance(flow, None, event, turn.now, turn.services.parser)
     apply_step(turn, run, step)
     return run
 

@@ -105,8 +105,9 @@ def fire_due(session_factory: sessionmaker[Session], services: Services, now: da
                 return fired
             ids = [event.id for event in events]
             try:
-                _prefetch(session, events)
+                loaded = _prefetch(session, events)  # held: the session only keeps weak refs
                 fired += sum(_fire_if_due(session, services, event, now) for event in events)
+                del loaded
                 session.commit()
                 continue
             except Exception:
@@ -149,29 +150,36 @@ def _fire_if_due(session: Session, services: Services, event: TimedEvent,
     return True
 
 
-def _prefetch(session: Session, events: list[TimedEvent]) -> None:
+def _prefetch(session: Session, events: list[TimedEvent]) -> list[object]:
     """Load the batch's clients, clinics and enrollments in a few queries, so
-    firing finds them in the session instead of asking once per event."""
+    firing finds them in the session instead of asking once per event. The
+    caller holds the returned rows for the batch: the session's identity map
+    keeps unmodified rows only while something else refers to them."""
     client_ids = {event.client_id for event in events if event.client_id is not None}
     if not client_ids:
-        return
+        return []
+    loaded: list[object] = []
     clients = session.scalars(select(Client).where(Client.id.in_(client_ids))).all()
+    loaded.extend(clients)
     clinic_ids = {client.clinic_id for client in clients}
-    session.scalars(select(Clinic).where(Clinic.id.in_(clinic_ids))).all()
+    loaded.extend(session.scalars(select(Clinic).where(Clinic.id.in_(clinic_ids))).all())
     enrollment_ids = {int(event.payload.get("enrollment_id", 0)) for event in events
                       if event.kind == CHECKIN and event.payload}
     if enrollment_ids:
-        session.scalars(select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all()
+        loaded.extend(session.scalars(
+            select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all())
+    return loaded
 
 
 def fire(session: Session, services: Services, event: TimedEvent, now: datetime) -> None:
     """Fire one event in the caller's transaction."""
+    if event.kind in SCHEDULED_KINDS:
+        # Sets claimed_at along with the outcome: one UPDATE of the event, not two.
+        fire_scheduled(session, services, event, now)
+        return
     event.claimed_at = now
     if event.kind in {"flow_reminder", "flow_expiry"}:
         _fire_flow_timer(session, services, event, now)
-    elif event.kind in SCHEDULED_KINDS:
-        fire_scheduled(session, services, event, now)
-        return
     elif event.kind == PAGE_RESEND:
         # Paging: climb the escalation ladder while nobody has acknowledged.
         fire_page_resend(session, event, services.paging, now)

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.flows.effects import Abandon
@@ -48,7 +48,8 @@ from bot.store.models import (
 
 def fire_scheduled(session: Session, services: Services, event: TimedEvent,
                    now: datetime) -> None:
-    """Fire one checkin_due / appointment_reminder / refill_reminder event."""
+    """Fire one checkin_due / appointment_reminder / refill_reminder event.
+    `claimed_at` is set with the outcome, so the event is updated once."""
     payload: dict[str, Any] = dict(event.payload or {})
     client = session.get(Client, event.client_id) if event.client_id else None
     flow_id = str(payload.get("flow_id", ""))
@@ -80,6 +81,7 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         event.due_at = decision.until
         event.status = "pending"
         event.payload = {**payload, "waited": decision.reason}
+        event.claimed_at = now
         return
     contact = preferred_contact(session, client)
     reachable = (contact is not None and not contact.opted_out and not client.opted_out
@@ -92,6 +94,7 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         if run is None:  # another conversation began in between: look again shortly
             event.due_at = now + planner.RECHECK_AFTER
             event.status = "pending"
+            event.claimed_at = now
             return
         event.flow_run_id = run.id
         _finish(event, "done", now, "started")
@@ -100,6 +103,7 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
 
 
 def _finish(event: TimedEvent, status: str, now: datetime, outcome: str) -> None:
+    event.claimed_at = now
     event.status = status
     event.done_at = now
     event.payload = {**(event.payload or {}), "outcome": outcome}
@@ -154,16 +158,21 @@ def _make_way(session: Session, services: Services, clinic: Clinic, client: Clie
     return True
 
 
+# Built once: it runs for every fired event.
+_OTHERS_DUE = select(TimedEvent).where(
+    TimedEvent.client_id == bindparam("client_id"), TimedEvent.kind.in_(SCHEDULED_KINDS),
+    TimedEvent.status == "pending", TimedEvent.due_at <= bindparam("now"),
+    TimedEvent.id != bindparam("event_id"))
+
+
 def _busy(session: Session, event: TimedEvent, client_id: int, flow_id: str,
           now: datetime) -> bool:
     """A live conversation, or a more urgent scheduled one due at the same time."""
     if live_run(session, client_id) is not None:
         return True
     rank = planner.flow_rank(flow_id)
-    others = session.scalars(select(TimedEvent).where(
-        TimedEvent.client_id == client_id, TimedEvent.kind.in_(SCHEDULED_KINDS),
-        TimedEvent.status == "pending", TimedEvent.due_at <= now,
-        TimedEvent.id != event.id)).all()
+    others = session.scalars(_OTHERS_DUE, {"client_id": client_id, "now": now,
+                                           "event_id": event.id}).all()
     return any(planner.flow_rank(str((other.payload or {}).get("flow_id", ""))) < rank
                for other in others)
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.escalation.service import raise_escalation
@@ -224,12 +224,22 @@ def plan_refill_reminders(session: Session, refill: Refill, now: datetime) -> li
     return events
 
 
+# Built once: these run for every fired check-in, and building a statement
+# costs more than executing it.
+_PENDING = (select(TimedEvent)
+            .where(TimedEvent.client_id == bindparam("client_id"),
+                   TimedEvent.kind == bindparam("kind"), TimedEvent.status == "pending")
+            .order_by(TimedEvent.due_at))
+_STARTED_BETWEEN = select(TimedEvent.id).where(
+    TimedEvent.client_id == bindparam("client_id"), TimedEvent.kind.in_(SCHEDULED_KINDS),
+    TimedEvent.status == "done", TimedEvent.flow_run_id.is_not(None),
+    TimedEvent.done_at >= bindparam("start"), TimedEvent.done_at < bindparam("end"))
+
+
 def pending_events(session: Session, client_id: int, kind: str, key: str,
                    value: int) -> list[TimedEvent]:
     """Pending events of `kind` for the client whose payload has key == value."""
-    rows = session.scalars(select(TimedEvent).where(
-        TimedEvent.client_id == client_id, TimedEvent.kind == kind,
-        TimedEvent.status == "pending").order_by(TimedEvent.due_at)).all()
+    rows = session.scalars(_PENDING, {"client_id": client_id, "kind": kind}).all()
     return [row for row in rows if (row.payload or {}).get(key) == value]
 
 
@@ -297,9 +307,7 @@ def note_unanswered(session: Session, clinic: Clinic, client: Client, now: datet
 def scheduled_started_between(session: Session, client_id: int, start: datetime,
                               end: datetime) -> int:
     """How many scheduled conversations started for the client in [start, end)."""
-    rows = session.scalars(select(TimedEvent.id).where(
-        TimedEvent.client_id == client_id, TimedEvent.kind.in_(SCHEDULED_KINDS),
-        TimedEvent.status == "done", TimedEvent.flow_run_id.is_not(None),
-        TimedEvent.done_at >= start, TimedEvent.done_at < end)).all()
+    rows = session.scalars(_STARTED_BETWEEN,
+                           {"client_id": client_id, "start": start, "end": end}).all()
     return len(rows)
 

@@ -305,6 +305,9 @@ def test_end_to_end_crisis_pages_climbs_and_stops_at_ack(tmp_path: Path) -> None
         deliver()
         number = ward.escalations()[0].id
         assert len(staff_pages()) == 1
+        # The person in crisis hears back before anyone is paged.
+        assert phone.delivered[0][0] == ward.client_address
+        assert "988" in phone.delivered[0][1]
         assert mailbox.messages == []
 
         clock.advance(timedelta(minutes=4))
