@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from bot.app import build_tether, create_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.seed import create_client, create_clinic, create_user  # noqa: E402
@@ -107,10 +107,10 @@ async def measure(url: str, phones: list[str]) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=400)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql+psycopg://... (a fresh database is made on that server)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{Path(folder) / 'crisis.db'}"
+    with scratch_database(args.database_url, "crisis.db") as url:
         phones = seed(url, args.messages)
         latencies = asyncio.run(measure(url, phones))
     ms = sorted(value * 1000 for value in latencies)

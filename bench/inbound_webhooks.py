@@ -24,9 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -34,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.fake_twilio_process import fake_twilio  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from tests.channels.live import free_port  # noqa: E402
 from tests.channels.process import (  # noqa: E402
     INBOUND_PATH,
@@ -42,34 +40,9 @@ from tests.channels.process import (  # noqa: E402
     seed_sms_clients,
     twilio_signature,
 )
-from tests.conftest import _admin_engine  # noqa: E402
 
 TYPICAL = ["ok thanks", "took my meds", "feeling a bit better today", "HELP",
            "can i move my appt to friday?", "slept badly but ok", "yes", "gracias"]
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a new database on a PostgreSQL server."""
-    if url is None or url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            yield url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        return
-    from sqlalchemy import text
-
-    from bot.store.db import normalize_url
-
-    server = normalize_url(url)
-    admin = _admin_engine(server)
-    name = f"tether_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def requests(url: str, phones: list[str], texts: list[str], count: int) -> list[bytes]:
@@ -139,7 +112,7 @@ def main() -> None:
     parser.add_argument("--text", help="send only this text (e.g. HELP)")
     args = parser.parse_args()
     texts = [args.text] if args.text else TYPICAL
-    with database(args.database_url) as url, tempfile.TemporaryDirectory() as work, \
+    with scratch_database(args.database_url) as url, tempfile.TemporaryDirectory() as work, \
             fake_twilio() as twilio_url:
         kind = url.split(":", 1)[0]
         phones = seed_sms_clients(url, args.clients)

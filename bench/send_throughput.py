@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.fake_twilio_process import fake_twilio  # noqa: E402
-from bench.inbound_webhooks import database  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from bot.channels.base import SendReceipt  # noqa: E402
 from bot.channels.sms import TwilioSmsChannel  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
     taken: list[int] = []
-    with database(args.database_url) as url:
+    with scratch_database(args.database_url) as url:
         with fake_twilio(taken) as twilio_url:
             queue_replies(url, args.messages, args.clients)
             engine = make_engine(url)
