@@ -31,7 +31,7 @@ from sqlalchemy import func, select  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.scratch import scratch_database  # noqa: E402
-from bot.app import build_tether, create_app  # noqa: E402
+from bot.app import build_tether, create_app, freeze_long_lived  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.seed import create_client, create_clinic, create_user  # noqa: E402
 from bot.store.db import upgrade  # noqa: E402
@@ -76,6 +76,7 @@ async def measure(url: str, phones: list[str]) -> list[float]:
         "TETHER_TWILIO_API_BASE_URL": "http://127.0.0.1:9",
     })
     tether = build_tether(settings)
+    freeze_long_lived()  # as `tether serve` does
     app = create_app(tether)  # the lifespan (scheduler, sender) is not started
     validator = RequestValidator(AUTH_TOKEN)
     target = f"{PUBLIC_URL}/webhooks/twilio/sms"
