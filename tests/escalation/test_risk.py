@@ -95,6 +95,27 @@ def test_issue_examples_get_their_level(
     assert lowest <= level <= highest, f"{text!r}: {level.label}"
 
 
+# "Make it" both ways: hope stays quiet, its absence does not, and hope said about
+# being gone is no hope.
+MAKE_IT = [
+    ("i'm going to make it", NONE, NONE),
+    ("im gonna be ok, thanks for checking", NONE, NONE),
+    ("i can make it at 3", NONE, NONE),
+    ("im not going to make it", CONCERN, IMMINENT),
+    ("i dont think im gonna make it", CONCERN, IMMINENT),
+    ("i'm going to be okay once i'm gone", HIGH, IMMINENT),
+]
+
+
+@pytest.mark.parametrize(("text", "lowest", "highest"), MAKE_IT)
+def test_making_it_is_read_both_ways(
+    detector: LexiconRiskDetector, text: str, lowest: RiskLevel, highest: RiskLevel
+) -> None:
+    """Getting through is ordinary; not getting through, or being okay once gone, is not."""
+    level = detector.assess(text, "en").level
+    assert lowest <= level <= highest, f"{text!r}: {level.label}"
+
+
 # Farewell and finality read together with a place, a means or a time.
 COMPOSED = [
     ("parked by the bridge. i'm done", "en", IMMINENT),
