@@ -3,7 +3,9 @@ and services once, and calls into bot/; no business rules live here."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -188,6 +190,16 @@ def db_upgrade() -> None:
     out.print("database is up to date")
 
 
+@contextlib.contextmanager
+def _refusing(*errors: type[Exception]) -> Iterator[None]:
+    """Any of `errors` is the user's input refused: its message in red, exit code 1."""
+    try:
+        yield
+    except errors as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
 ClinicOption = Annotated[str | None, typer.Option(help="Clinic id (default: the only one).")]
 
 
@@ -207,13 +219,10 @@ def clinics_add(
     from bot.admin import NotFound, add_clinic
     from bot.seed import InvalidInput
 
-    try:
+    with _refusing(InvalidInput, NotFound):
         print(add_clinic(_settings(), clinic_id=clinic_id, name=name, timezone=timezone,
                          crisis_line=crisis_line, contact_phone=contact_phone,
                          program_name=program_name, quiet_hours=quiet_hours, region=region))
-    except (InvalidInput, NotFound) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
 
 
 @staff_app.command("add")
@@ -236,13 +245,10 @@ def staff_add(
     if len(password) < 12:
         err.print("[red]the password needs at least 12 characters[/red]")
         raise typer.Exit(1)
-    try:
+    with _refusing(InvalidInput, NotFound):
         print(add_staff(_settings(), name=name, email=email, role=role, password=password,
                         phone=phone, telegram_chat_id=telegram_chat_id, on_call=on_call,
                         clinic_id=clinic))
-    except (InvalidInput, NotFound) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
 
 
 @staff_app.command("list")
@@ -250,12 +256,9 @@ def staff_list(clinic: ClinicOption = None) -> None:
     """List care-team users: id, name, e-mail, role, on call, phone, status."""
     from bot.admin import NotFound, list_staff
 
-    try:
+    with _refusing(NotFound):
         for row in list_staff(_settings(), clinic):
             print("\t".join(row))
-    except NotFound as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
 
 
 @policy_app.command("set")
@@ -267,11 +270,8 @@ def policy_set(
     from bot.admin import NotFound, set_policy
     from bot.escalation.policy import PolicyError
 
-    try:
+    with _refusing(PolicyError, NotFound):
         policy = set_policy(_settings(), file, clinic)
-    except (PolicyError, NotFound) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     out.print(f"policy saved: {len(policy.tiers)} tier(s)")
 
 
@@ -283,11 +283,8 @@ def policy_show(clinic: ClinicOption = None) -> None:
     from bot.admin import NotFound, show_policy
     from bot.escalation.policy import PolicyError
 
-    try:
+    with _refusing(PolicyError, NotFound):
         print(yaml.safe_dump(show_policy(_settings(), clinic), sort_keys=False), end="")
-    except (PolicyError, NotFound) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
 
 
 @clients_app.command("add")
