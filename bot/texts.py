@@ -81,10 +81,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Cuando esté listo/a, podemos continuar con su seguimiento.",
     },
     "unknown_sender": {
-        "en": "This number is used by a clinic to send check-in messages. If you are a "
+        "en": "This service is used by a clinic to send check-in messages. If you are a "
         "client, please ask your clinic to set you up. In an emergency call 911, or call "
         "or text 988.",
-        "es": "Este número lo usa una clínica para enviar mensajes de seguimiento. Si usted "
+        "es": "Este servicio lo usa una clínica para enviar mensajes de seguimiento. Si usted "
         "es paciente, pida a su clínica que lo registre. En una emergencia llame al 911, o "
         "llame o envíe un texto al 988.",
     },
