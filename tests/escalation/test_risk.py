@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.escalation.evaluate import TARGETS, format_report, load_labelled, measure
-from bot.escalation.risk import LexiconRiskDetector, default_detector
+from bot.escalation.risk import LexiconRiskDetector, default_detector, default_lexicon_detector
 from bot.escalation.types import RiskLevel
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "risk" / "examples"
@@ -183,3 +183,51 @@ def test_every_language_keeps_false_positives_low() -> None:
     report = measure(default_detector(), messages)
     for (label, lang), cell in report.cells.items():
         assert cell.rate <= TARGETS["none"], f"{label}/{lang}: {cell.rate:.1%}"
+
+
+# Phrase families widened after batch18: checked on the lexicon alone, so the learned
+# backstop (which trains on the examples) cannot hide a gap. (text, lang, lowest, highest)
+LEXICON_FAMILIES = [
+    ("in the garage w the engine running", "en", IMMINENT, IMMINENT),
+    ("burned my arm w a cigarette again", "en", HIGH, IMMINENT),
+    ("picking at my skin til it bleeds", "en", HIGH, IMMINENT),
+    ("gonna jump off the parking deck tonight", "en", IMMINENT, IMMINENT),
+    ("going to step in front of the 6:15 bus", "en", HIGH, IMMINENT),
+    ("i keep imagining how i would do it", "en", IMMINENT, IMMINENT),
+    ("she drove out to the lake to end it all", "en", IMMINENT, IMMINENT),
+    ("i wont be alive by the weekend", "en", IMMINENT, IMMINENT),
+    ("my ex threw a bottle at my head", "en", HIGH, IMMINENT),
+    ("the voices keep whispering that i have to cut", "en", IMMINENT, IMMINENT),
+    ("i heard someone whispering my name", "en", CONCERN, IMMINENT),
+    ("picked up again last week", "en", CONCERN, IMMINENT),
+    ("had 3 or 4 drinks at the party", "en", CONCERN, IMMINENT),
+    ("desperate for a hit rn", "en", CONCERN, IMMINENT),
+    ("cravings have been relentless", "en", CONCERN, IMMINENT),
+    ("he hasnt been taking his meds", "en", CONCERN, IMMINENT),
+    ("cant see my life ever changing", "en", CONCERN, IMMINENT),
+    ("wouldnt care if a truck hit me", "en", CONCERN, IMMINENT),
+    ("tengo guardadas mis pastillas", "es", IMMINENT, IMMINENT),
+    ("la voz me grita que me lance del puente", "es", IMMINENT, IMMINENT),
+    ("me meti una linea y creo que me pase", "es", HIGH, IMMINENT),
+    ("estoy en el puente, llego la hora de irme", "es", IMMINENT, IMMINENT),
+    ("no puedo dejar de pensar en tomar", "es", CONCERN, IMMINENT),
+    # and the ordinary readings stay quiet
+    ("going w my mom to the store, wait til friday", "en", NONE, NONE),
+    ("i wont be around on friday, can we move it?", "en", NONE, NONE),
+    ("my boss threw a ton of work at me", "en", NONE, NONE),
+    ("drove past my old school today", "en", NONE, NONE),
+    ("i dont see things getting better with my landlord", "en", NONE, NONE),
+    ("shooting some hoops after work", "en", NONE, NONE),
+    ("no side effects so far", "en", NONE, NONE),
+    ("salgo del trabajo, ya es hora de irme a casa", "es", NONE, NONE),
+    ("no dejo de pensar en ti", "es", NONE, NONE),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "lowest", "highest"), LEXICON_FAMILIES)
+def test_widened_lexicon_families(
+    text: str, lang: str, lowest: RiskLevel, highest: RiskLevel
+) -> None:
+    """New phrase families raise their level on the lexicon alone; look-alikes stay quiet."""
+    level = default_lexicon_detector().assess(text, lang).level
+    assert lowest <= level <= highest, f"{text!r}: {level.name}"
