@@ -83,6 +83,13 @@ ISSUE_EXAMPLES = [
     ("me muero de risa", "es", NONE, NONE),
     ("estoy muerta de sueño", "es", NONE, NONE),
     ("my cousin overdosed back in 2019, he's fine now", "en", NONE, NONE),
+    # "make it" both ways: hope stays quiet, its absence does not, nor hope about being gone
+    ("i'm going to make it", "en", NONE, NONE),
+    ("im gonna be ok, thanks for checking", "en", NONE, NONE),
+    ("i can make it at 3", "en", NONE, NONE),
+    ("im not going to make it", "en", CONCERN, IMMINENT),
+    ("i dont think im gonna make it", "en", CONCERN, IMMINENT),
+    ("i'm going to be okay once i'm gone", "en", HIGH, IMMINENT),
 ]
 
 
@@ -92,27 +99,6 @@ def test_issue_examples_get_their_level(
 ) -> None:
     """Every example of the issue comes out between its lowest and highest acceptable level."""
     level = detector.assess(text, lang).level
-    assert lowest <= level <= highest, f"{text!r}: {level.label}"
-
-
-# "Make it" both ways: hope stays quiet, its absence does not, and hope said about
-# being gone is no hope.
-MAKE_IT = [
-    ("i'm going to make it", NONE, NONE),
-    ("im gonna be ok, thanks for checking", NONE, NONE),
-    ("i can make it at 3", NONE, NONE),
-    ("im not going to make it", CONCERN, IMMINENT),
-    ("i dont think im gonna make it", CONCERN, IMMINENT),
-    ("i'm going to be okay once i'm gone", HIGH, IMMINENT),
-]
-
-
-@pytest.mark.parametrize(("text", "lowest", "highest"), MAKE_IT)
-def test_making_it_is_read_both_ways(
-    detector: LexiconRiskDetector, text: str, lowest: RiskLevel, highest: RiskLevel
-) -> None:
-    """Getting through is ordinary; not getting through, or being okay once gone, is not."""
-    level = detector.assess(text, "en").level
     assert lowest <= level <= highest, f"{text!r}: {level.label}"
 
 
