@@ -1,11 +1,16 @@
 """Inbound Twilio webhooks: messages/s and p50/p99 latency through `tether serve` on loopback.
 
-    .venv/bin/python bench/inbound_webhooks.py [--database-url URL] [--concurrency 16]
+    .venv/bin/python bench/inbound_webhooks.py [--database-url URL] [--workers N]
+        [--concurrency 16] [--rate R]
 
-Starts the app as a child process (`tether serve` on 127.0.0.1, Twilio pointed at
-a fake Twilio on 127.0.0.1 in another child process), seeds a clinic of SMS
-clients, then posts signed inbound webhooks over N keep-alive connections and
-prints messages/s and the round-trip latency (p50, p99) each connection saw.
+Starts the app as a child process (`tether serve` on 127.0.0.1, with --workers
+processes on PostgreSQL; Twilio pointed at a fake Twilio on 127.0.0.1 in
+another child process), seeds a clinic of SMS clients, then posts signed
+inbound webhooks three ways and prints messages/s and round-trip latency
+(p50, p99): one at a time (our handling alone); as fast as N keep-alive
+connections go (the ceiling; latency there is mostly queueing); and at a
+steady offered rate, the target by default (latency at that load, counted
+from when each request was due).
 The texts are ordinary check-in replies (risk check, intent, reply queued), or
 --text. Replies leave at the configured pace (1/s per number, the long-code
 default), so the sender barely runs during the measurement.
@@ -95,6 +100,46 @@ async def post_all(port: int, batch: list[bytes], concurrency: int,
     return latencies, failures, time.perf_counter() - start
 
 
+async def post_at_rate(port: int, batch: list[bytes], rate: float, connections: int,
+                       seconds: float) -> tuple[list[float], int, float]:
+    """Post `batch` at a steady `rate` (an open loop, as a provider's traffic
+    arrives) over up to `connections` keep-alive connections. Each latency runs
+    from the moment the request was due, so waiting for a free connection when
+    the app falls behind counts against it."""
+    free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        free.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    latencies: list[float] = []
+    failures = 0
+
+    async def post(request: bytes, due: float) -> None:
+        nonlocal failures
+        reader, writer = await free.get()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - due)
+        if not head.startswith(b"HTTP/1.1 200"):
+            failures += 1
+        free.put_nowait((reader, writer))
+
+    start = time.perf_counter()
+    tasks = []
+    for number, request in enumerate(batch):
+        due = start + number / rate
+        if due - start > seconds:
+            break
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(post(request, due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    while not free.empty():
+        free.get_nowait()[1].close()
+    return latencies, failures, elapsed
+
+
 def report(name: str, latencies: list[float], failures: int, elapsed: float) -> None:
     cuts = statistics.quantiles(latencies, n=100)
     print(f"{name:26} {len(latencies):>6} msgs  {len(latencies) / elapsed:>7.0f} msg/s  "
@@ -110,13 +155,21 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=60.0, help="stop a run after this")
     parser.add_argument("--text", help="send only this text (e.g. HELP)")
+    parser.add_argument("--rate", type=float,
+                        help="offered load of the steady phase (default: the target, "
+                             "300/s on SQLite, 500/s on PostgreSQL)")
+    parser.add_argument("--steady-seconds", type=float, default=10.0,
+                        help="length of the steady phase")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="app worker processes (PostgreSQL only)")
     args = parser.parse_args()
     texts = [args.text] if args.text else TYPICAL
     with scratch_database(args.database_url) as url, tempfile.TemporaryDirectory() as work, \
             fake_twilio() as twilio_url:
         kind = url.split(":", 1)[0]
         phones = seed_sms_clients(url, args.clients)
-        app = AppProcess(url, free_port(), twilio_url, Path(work), messages_per_second=1.0)
+        app = AppProcess(url, free_port(), twilio_url, Path(work), messages_per_second=1.0,
+                         workers=args.workers)
         app.start()
         try:
             warm = requests(app.url, phones, texts, 200)
@@ -127,6 +180,10 @@ def main() -> None:
             batch = requests(app.url, phones, texts, args.messages)
             report(f"{kind}, {args.concurrency} connections",
                    *asyncio.run(post_all(app.port, batch, args.concurrency, args.seconds)))
+            rate = args.rate or (500.0 if kind.startswith("postgresql") else 300.0)
+            steady = requests(app.url, phones, texts, int(rate * args.steady_seconds))
+            report(f"{kind}, {rate:.0f}/s offered",
+                   *asyncio.run(post_at_rate(app.port, steady, rate, 64, args.seconds)))
         except OSError:
             print(app.log_tail(), file=sys.stderr)
             raise

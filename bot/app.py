@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import socket
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,12 +23,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from bot.channels.base import Channel, InboundMessage
 from bot.channels.simulator import SimulatorChannel
 from bot.clock import Clock, DemoClock, SystemClock
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.conversation import Outcome, handle_inbound
 from bot.outbox import OutboxSender
 from bot.scheduling.leader import Leadership
 from bot.services import Services, build_services
-from bot.store.db import make_engine, session_factory
+from bot.store.db import make_engine, normalize_url, session_factory
 from bot.timers import ROUND_LIMIT, fire_due, fire_through
 
 if TYPE_CHECKING:
@@ -266,10 +267,37 @@ def freeze_long_lived() -> None:
     gc.freeze()
 
 
-def run_server(settings: Settings, *, host: str, port: int, demo: bool) -> None:
+def run_server(settings: Settings, *, host: str, port: int, demo: bool,
+               workers: int = 1) -> None:
+    """Serve on host:port. Several worker processes share one PostgreSQL database
+    (each builds its own app from the environment; one of them schedules, any of
+    them sends); SQLite and the demo serve from one process."""
     import uvicorn
 
+    if workers > 1:
+        if demo or normalize_url(settings.database_url).get_backend_name() != "postgresql":
+            raise ValueError("several worker processes need PostgreSQL "
+                             "(SQLite and the demo serve from one process)")
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config("bot.app:app_from_environment", factory=True, workers=workers,
+                                host=host, port=port, log_level="info")
+        listener = config.bind_socket()
+        # Connections accepted from a socket uvicorn shares with its workers miss
+        # the TCP_NODELAY asyncio gives its own; without it a keep-alive client
+        # waits out delayed ACKs (about 40 ms a request).
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        Multiprocess(config, sockets=[listener]).run()
+        return
     # The demo's clock can be moved forward from the simulator page ("/advance 1d").
     app = create_app(build_tether(settings, demo=demo, clock=DemoClock() if demo else None))
     freeze_long_lived()
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def app_from_environment() -> FastAPI:
+    """The app one worker process of `tether serve --workers N` builds for itself,
+    from the same environment (and .env) the command read."""
+    app = create_app(build_tether(load_settings()))
+    freeze_long_lived()
+    return app

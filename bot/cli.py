@@ -75,15 +75,21 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Worker processes (PostgreSQL only; one of them schedules).")] = 1,
 ) -> None:
     """Run the app from configuration: webhooks, console, scheduler, sender."""
     from bot.app import run_server
-    from bot.store.db import upgrade
+    from bot.store.db import normalize_url, upgrade
 
     settings = _settings()
+    if workers > 1 and normalize_url(settings.database_url).get_backend_name() != "postgresql":
+        err.print("[red]--workers above 1 needs PostgreSQL (TETHER_DATABASE_URL); "
+                  "SQLite serves from one process[/red]")
+        raise typer.Exit(2)
     upgrade(settings.database_url)
     _check_policies(settings)
-    run_server(settings, host=host, port=port, demo=False)
+    run_server(settings, host=host, port=port, demo=False, workers=workers)
 
 
 def _check_policies(settings: Settings) -> None:

@@ -68,15 +68,16 @@ class Outcome:
 def handle_inbound(
     session_factory: sessionmaker[Session], services: Services, inbound: InboundMessage
 ) -> Outcome:
-    """Handle `inbound` in one transaction; a provider retry is a no-op."""
+    """Handle `inbound` in one transaction; a provider retry is a no-op.
+
+    A retry is caught by the messages' unique provider id when the message is
+    stored, first thing: no lookup before it for the many that are not retries."""
     with session_factory() as session:
-        if inbound.provider_id is not None and _seen(session, inbound):
-            return Outcome(message_id=None, duplicate=True)
         try:
             outcome = _handle(session, services, inbound)
             session.commit()
         except IntegrityError:
-            # A concurrent delivery of the same provider id won the race.
+            # Stored before (a provider retry), or a concurrent delivery won the race.
             session.rollback()
             if inbound.provider_id is not None and _seen(session, inbound):
                 return Outcome(message_id=None, duplicate=True)

@@ -110,15 +110,17 @@ def preferred_contact(session: Session, client: Client) -> ContactPoint | None:
     return contacts[-1] if contacts else None
 
 
-def start_flow(turn: Turn, flow_id: str,
-               context: Mapping[str, str] | None = None) -> FlowRun | None:
+def start_flow(turn: Turn, flow_id: str, context: Mapping[str, str] | None = None, *,
+               known_idle: bool = False) -> FlowRun | None:
     """Start `flow_id` for the turn's client; None when another run is live
     (one conversation at a time). `context` adds values texts may use as
-    placeholders (e.g. {when} of a reminder) to the client's own."""
+    placeholders (e.g. {when} of a reminder) to the client's own. A caller that
+    has just found the client idle in this transaction says `known_idle`; the
+    one-live-run constraint still refuses a second run at the flush."""
     flow = turn.services.flows.get(flow_id)
     if flow is None:
         raise UnknownFlow(flow_id, list(turn.services.flows))
-    if live_run(turn.session, turn.client.id) is not None:
+    if not known_idle and live_run(turn.session, turn.client.id) is not None:
         return None
     event = Start(lang=turn.client.language,
                   context={**flow_context(turn.clinic, turn.client), **(context or {})})

@@ -32,7 +32,7 @@ from bot.escalation.paging import fire_page_resend
 from bot.flows.effects import Expire, Timeout
 from bot.outbox import PRIORITY_SCHEDULED
 from bot.runs import Turn, advance_run, client_timezone, preferred_contact
-from bot.scheduling.firing import fire_scheduled
+from bot.scheduling.firing import BatchFacts, fire_scheduled
 from bot.scheduling.quiet import next_allowed, parse_hhmm
 from bot.scheduling.service import CHECKIN, SCHEDULED_KINDS, note_unanswered
 from bot.services import Services
@@ -106,8 +106,10 @@ def fire_due(session_factory: sessionmaker[Session], services: Services, now: da
             ids = [event.id for event in events]
             try:
                 loaded = _prefetch(session, events)  # held: the session only keeps weak refs
-                fired += sum(_fire_if_due(session, services, event, now) for event in events)
-                del loaded
+                facts = BatchFacts.load(session, events, now)
+                fired += sum(_fire_if_due(session, services, event, now, facts)
+                             for event in events)
+                del loaded, facts
                 session.commit()
                 continue
             except Exception:
@@ -141,12 +143,12 @@ def _fire_each(session_factory: sessionmaker[Session], services: Services, ids: 
 
 
 def _fire_if_due(session: Session, services: Services, event: TimedEvent,
-                 now: datetime) -> bool:
+                 now: datetime, facts: BatchFacts | None = None) -> bool:
     """Fire `event` unless an earlier event of the same transaction already
     settled or moved it."""
     if event.status != "pending" or event.due_at > now:
         return False
-    fire(session, services, event, now)
+    fire(session, services, event, now, facts)
     return True
 
 
@@ -171,11 +173,13 @@ def _prefetch(session: Session, events: list[TimedEvent]) -> list[object]:
     return loaded
 
 
-def fire(session: Session, services: Services, event: TimedEvent, now: datetime) -> None:
-    """Fire one event in the caller's transaction."""
+def fire(session: Session, services: Services, event: TimedEvent, now: datetime,
+         facts: BatchFacts | None = None) -> None:
+    """Fire one event in the caller's transaction (`facts`: what its batch read
+    of its clients up front)."""
     if event.kind in SCHEDULED_KINDS:
         # Sets claimed_at along with the outcome: one UPDATE of the event, not two.
-        fire_scheduled(session, services, event, now)
+        fire_scheduled(session, services, event, now, facts)
         return
     event.claimed_at = now
     if event.kind in {"flow_reminder", "flow_expiry"}:

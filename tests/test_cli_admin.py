@@ -139,3 +139,10 @@ def test_serve_refuses_to_start_with_a_malformed_stored_policy(env: dict[str, st
     code, output = invoke(env, "serve", "--port", "1")
     assert code == 2
     assert "escalation policy of clinic 'riverside'" in output
+
+
+def test_serve_refuses_several_workers_on_sqlite(env: dict[str, str]) -> None:
+    """Worker processes share PostgreSQL; on SQLite `--workers 2` is refused."""
+    code, output = invoke(env, "serve", "--port", "1", "--workers", "2")
+    assert code == 2
+    assert "needs PostgreSQL" in output

@@ -12,8 +12,10 @@ occurrence. Runs in the caller's transaction; sets the event's final status:
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -39,17 +41,84 @@ from bot.store.models import (
     Appointment,
     Client,
     Clinic,
+    ContactPoint,
     Enrollment,
+    FlowRun,
     Message,
     Refill,
     TimedEvent,
 )
 
+# How far back a batch looks for conversations already begun: a local day
+# (at most 25 hours, on the night clocks go back) holds no earlier start.
+STARTS_LOOKBACK = timedelta(days=2)
+
+
+@dataclass
+class BatchFacts:
+    """What the clients of a claimed batch had when it was claimed, read in four
+    queries instead of four per event: live conversations, pending scheduled
+    events, scheduled conversations begun lately and contact points. Kept only
+    for clients with a single event in the batch, so firing that event is the
+    only change made to them in the transaction. A conversation begun meanwhile
+    in another transaction (a reply) still meets the one-live-run constraint,
+    which fails the batch and fires it again event by event, with fresh reads."""
+
+    clients: frozenset[int]
+    live_runs: dict[int, FlowRun]
+    scheduled: dict[int, list[TimedEvent]]
+    starts: dict[int, list[datetime]]
+    contacts: dict[int, ContactPoint]
+
+    @classmethod
+    def load(cls, session: Session, events: Sequence[TimedEvent], now: datetime) -> BatchFacts:
+        counts = Counter(event.client_id for event in events if event.client_id is not None)
+        ids = [client_id for client_id, count in counts.items() if count == 1]
+        facts = cls(frozenset(ids), {}, defaultdict(list), defaultdict(list), {})
+        if not ids:
+            return facts
+        for run in session.scalars(select(FlowRun).where(FlowRun.active_client_id.in_(ids))):
+            assert run.active_client_id is not None
+            facts.live_runs[run.active_client_id] = run
+        for pending in session.scalars(
+                select(TimedEvent).where(TimedEvent.client_id.in_(ids),
+                                         TimedEvent.kind.in_(SCHEDULED_KINDS),
+                                         TimedEvent.status == "pending")
+                .order_by(TimedEvent.due_at)):
+            assert pending.client_id is not None
+            facts.scheduled[pending.client_id].append(pending)
+        for client_id, done_at in session.execute(
+                select(TimedEvent.client_id, TimedEvent.done_at).where(
+                    TimedEvent.client_id.in_(ids), TimedEvent.kind.in_(SCHEDULED_KINDS),
+                    TimedEvent.status == "done", TimedEvent.flow_run_id.is_not(None),
+                    TimedEvent.done_at >= now - STARTS_LOOKBACK)):
+            if client_id is not None and done_at is not None:
+                facts.starts[client_id].append(done_at)
+        for contact in session.scalars(select(ContactPoint).where(
+                ContactPoint.client_id.in_(ids)).order_by(ContactPoint.id)):
+            facts.contacts[contact.client_id] = contact  # the last, as `preferred_contact`
+        return facts
+
+    def started_between(self, client_id: int, start: datetime, end: datetime) -> int:
+        return sum(1 for done_at in self.starts.get(client_id, ()) if start <= done_at < end)
+
+    def others_due(self, event: TimedEvent, now: datetime) -> list[TimedEvent]:
+        assert event.client_id is not None
+        return [other for other in self.scheduled.get(event.client_id, ())
+                if other.id != event.id and other.status == "pending" and other.due_at <= now]
+
+    def pending_checkins(self, client_id: int, enrollment_id: int) -> list[TimedEvent]:
+        return [other for other in self.scheduled.get(client_id, ())
+                if other.kind == CHECKIN and other.status == "pending"
+                and (other.payload or {}).get("enrollment_id") == enrollment_id]
+
 
 def fire_scheduled(session: Session, services: Services, event: TimedEvent,
-                   now: datetime) -> None:
+                   now: datetime, facts: BatchFacts | None = None) -> None:
     """Fire one checkin_due / appointment_reminder / refill_reminder event.
-    `claimed_at` is set with the outcome, so the event is updated once."""
+    `claimed_at` is set with the outcome, so the event is updated once.
+    `facts`, when it covers the event's client, stands in for reading its
+    state event by event."""
     payload: dict[str, Any] = dict(event.payload or {})
     client = session.get(Client, event.client_id) if event.client_id else None
     flow_id = str(payload.get("flow_id", ""))
@@ -64,15 +133,20 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         _finish(event, "cancelled", now, "no longer needed")
         return
     context, deadline = subject
-    started_today = scheduled_started_between(session, client.id, *planner.local_day(now, tz))
+    if facts is not None and client.id not in facts.clients:
+        facts = None
+    today = planner.local_day(now, tz)
+    started_today = (facts.started_between(client.id, *today) if facts is not None
+                     else scheduled_started_between(session, client.id, *today))
     situation = planner.Situation(
         due_at=event.due_at, now=now, grace=planner.grace_for(flow_id), tz=tz,
         quiet=(parse_hhmm(clinic.quiet_start), parse_hhmm(clinic.quiet_end)),
-        busy=_busy(session, event, client.id, flow_id, now),
+        busy=_busy(session, event, client.id, flow_id, now, facts),
         started_today=started_today, deadline=deadline,
     )
     decision = planner.gate(situation)
     if decision.reason == "busy" and _make_way(session, services, clinic, client, flow_id, now):
+        facts = None  # a conversation was ended: read the client afresh from here on
         decision = planner.gate(replace(situation,
                                         busy=_busy(session, event, client.id, flow_id, now)))
     if decision.action == "wait":
@@ -83,14 +157,15 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         event.payload = {**payload, "waited": decision.reason}
         event.claimed_at = now
         return
-    contact = preferred_contact(session, client)
+    contact = (facts.contacts.get(client.id) if facts is not None
+               else preferred_contact(session, client))
     reachable = (contact is not None and not contact.opted_out and not client.opted_out
                  and client.status == "active")
     if decision.action == "skip" or not reachable:
         _finish(event, "missed", now, decision.reason or "unreachable")
     else:
         turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED)
-        run = start_flow(turn, flow_id, context=context)
+        run = start_flow(turn, flow_id, context=context, known_idle=facts is not None)
         if run is None:  # another conversation began in between: look again shortly
             event.due_at = now + planner.RECHECK_AFTER
             event.status = "pending"
@@ -99,7 +174,7 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         event.flow_run_id = run.id
         _finish(event, "done", now, "started")
     if event.kind == CHECKIN:
-        _plan_following(session, event, payload, flow_id, now)
+        _plan_following(session, event, payload, flow_id, now, facts)
 
 
 def _finish(event: TimedEvent, status: str, now: datetime, outcome: str) -> None:
@@ -166,24 +241,30 @@ _OTHERS_DUE = select(TimedEvent).where(
 
 
 def _busy(session: Session, event: TimedEvent, client_id: int, flow_id: str,
-          now: datetime) -> bool:
+          now: datetime, facts: BatchFacts | None = None) -> bool:
     """A live conversation, or a more urgent scheduled one due at the same time."""
-    if live_run(session, client_id) is not None:
+    live = facts.live_runs.get(client_id) if facts is not None else live_run(session, client_id)
+    if live is not None:
         return True
     rank = planner.flow_rank(flow_id)
-    others = session.scalars(_OTHERS_DUE, {"client_id": client_id, "now": now,
-                                           "event_id": event.id}).all()
+    others = (facts.others_due(event, now) if facts is not None else
+              session.scalars(_OTHERS_DUE, {"client_id": client_id, "now": now,
+                                            "event_id": event.id}).all())
     return any(planner.flow_rank(str((other.payload or {}).get("flow_id", ""))) < rank
                for other in others)
 
 
 def _plan_following(session: Session, event: TimedEvent, payload: dict[str, Any],
-                    flow_id: str, now: datetime) -> None:
+                    flow_id: str, now: datetime, facts: BatchFacts | None) -> None:
     enrollment = session.get(Enrollment, int(payload.get("enrollment_id", 0)))
     if enrollment is None:
         return
     occurs_at = datetime.fromisoformat(str(payload.get("occurs_at", event.due_at.isoformat())))
     # After an outage, occurrences already past their grace are not planned at all.
     after = max(occurs_at, now - planner.grace_for(flow_id))
-    plan_checkin(session, enrollment, after=after, now=now)
+    if facts is None:
+        plan_checkin(session, enrollment, after=after, now=now)
+    else:  # the batch's inserts go together at its end
+        plan_checkin(session, enrollment, after=after, now=now,
+                     pending=facts.pending_checkins(enrollment.client_id, enrollment.id))
 

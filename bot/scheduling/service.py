@@ -90,12 +90,18 @@ def enroll(session: Session, *, client: Client, flow_id: str, schedule: str, now
 
 
 def plan_checkin(session: Session, enrollment: Enrollment, *, after: datetime,
-                 now: datetime) -> TimedEvent | None:
+                 now: datetime, pending: list[TimedEvent] | None = None) -> TimedEvent | None:
     """Plan the enrollment's next check-in after `after` (replacing any
-    pending one); None when the schedule has ended."""
+    pending one); None when the schedule has ended. A caller that has read the
+    enrollment's pending check-ins already passes them as `pending`; the new
+    event is then left to the session's next flush instead of flushed here."""
     client = session.get(Client, enrollment.client_id)
     assert client is not None
-    _cancel(session, client.id, CHECKIN, "enrollment_id", enrollment.id)
+    if pending is None:
+        _cancel(session, client.id, CHECKIN, "enrollment_id", enrollment.id)
+    else:
+        for stale in pending:
+            stale.status = "cancelled"
     if not enrollment.active:
         return None
     tz = client_zone(session, client)
@@ -113,7 +119,8 @@ def plan_checkin(session: Session, enrollment: Enrollment, *, after: datetime,
         status="pending", created_at=now,
     )
     session.add(event)
-    session.flush()
+    if pending is None:
+        session.flush()
     return event
 
 

@@ -30,6 +30,9 @@ from bot.store.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_SIZE = 40
+POSTGRES_POOL_SIZE = 20
+POSTGRES_POOL_OVERFLOW = 10
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -55,7 +58,10 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     if backend == "sqlite":
         return _make_sqlite_engine(parsed, echo=echo)
     if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, echo=echo)
+        # Enough pooled connections for a worker's request threads to reuse
+        # rather than open one per request; bounded, as PostgreSQL's backends are.
+        return create_engine(parsed, pool_pre_ping=True, echo=echo,
+                             pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_OVERFLOW)
     raise ValueError(f"unsupported database {parsed.render_as_string(hide_password=True)!r}")
 
 
@@ -67,6 +73,10 @@ def _make_sqlite_engine(url: URL, *, echo: bool) -> Engine:
     }
     if memory:
         options["poolclass"] = StaticPool
+    else:
+        # Request threads (up to 40) each hold a connection while they wait at
+        # the gate; a pool smaller than that opens and closes one per request.
+        options.update(pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_POOL_SIZE)
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")

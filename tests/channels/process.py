@@ -63,6 +63,7 @@ class AppProcess:
     twilio_base_url: str
     workdir: Path
     messages_per_second: float = 1000.0
+    workers: int = 1
     starts: int = 0
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -88,7 +89,8 @@ class AppProcess:
         self.starts += 1
         log = (self.workdir / f"app-{self.starts}.log").open("wb")
         command = [sys.executable, "-c", "from bot.cli import main; main()",
-                   "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+                   "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(self.workers)]
         # The working directory holds no .env: the environment above is all it reads.
         self._process = subprocess.Popen(command, env=self.environment(), cwd=self.workdir,
                                          stdout=log, stderr=subprocess.STDOUT)

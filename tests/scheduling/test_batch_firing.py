@@ -1,0 +1,129 @@
+"""Firing a batch reads its clients' state in a few queries up front
+(`BatchFacts`) instead of event by event; the outcomes must be exactly those of
+firing each event on its own. The same clinic is built twice, fired once in
+batches of three (so a client's two due events sometimes share a batch and
+sometimes do not) and once event by event; every client ends the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from bot.scheduling.service import enroll
+from bot.seed import create_client, create_clinic
+from bot.services import Services, build_services
+from bot.store.db import create_all, make_engine, session_factory
+from bot.store.models import Client, ContactPoint, FlowRun, Message, TimedEvent
+from bot.timers import fire, fire_due, next_due
+from tests.scheduling.helpers import CHICAGO, NOW, local
+
+FIRED_AT = local(2027, 3, 1, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def services() -> Services:
+    return build_services()
+
+
+@pytest.fixture
+def reference() -> Iterator[Engine]:
+    engine = make_engine("sqlite://")
+    create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def build(session: Session, services: Services) -> None:
+    """Clients due at 11:00 in every situation the gates tell apart."""
+    clinic = create_clinic(session, clinic_id="demo", name="Riverside Health", timezone=CHICAGO,
+                           crisis_line="(555) 010-0199", contact_phone="(555) 010-0100",
+                           program_name="Riverside outpatient program", now=NOW)
+
+    def client(name: str, *plans: tuple[str, str]) -> Client:
+        person = create_client(session, clinic=clinic, first_name=name, now=NOW)
+        session.add(ContactPoint(client_id=person.id, channel="simulator", address=f"sim-{name}"))
+        session.flush()
+        for flow_id, schedule in plans:
+            enroll(session, client=person, flow_id=flow_id, schedule=schedule, now=NOW,
+                   known_flows=services.flows)
+        return person
+
+    for number in range(4):
+        client(f"plain{number}", ("adherence", "daily 11:00"))
+    moved = client("moved", ("adherence", "daily 11:00"))  # texts go to the newer address
+    session.add(ContactPoint(client_id=moved.id, channel="simulator", address="sim-moved-new"))
+    busy = client("busy", ("adherence", "daily 11:00"))
+    session.add(FlowRun(client_id=busy.id, flow_id="gad2", status="active", state={},
+                        started_at=NOW, updated_at=NOW))
+    capped = client("capped", ("adherence", "daily 11:00"))
+    for hour in (8, 9, 10):  # three scheduled conversations already today
+        run = FlowRun(client_id=capped.id, flow_id="gad2", status="completed", state={},
+                      started_at=local(2027, 3, 1, hour), updated_at=local(2027, 3, 1, hour))
+        session.add(run)
+        session.flush()
+        session.add(TimedEvent(clinic_id=clinic.id, client_id=capped.id, kind="checkin_due",
+                               due_at=local(2027, 3, 1, hour), status="done",
+                               flow_run_id=run.id, done_at=local(2027, 3, 1, hour),
+                               payload={"flow_id": "gad2"}, created_at=NOW))
+    client("opted_out", ("adherence", "daily 11:00")).opted_out = True
+    stale = client("stale", ("adherence", "daily 11:00"))
+    session.flush()
+    [due] = session.scalars(select(TimedEvent).where(TimedEvent.client_id == stale.id))
+    due.due_at = local(2027, 3, 1, 8, 45)  # missed at 08:45 while the app was down
+    due.payload = {**due.payload, "occurs_at": due.due_at.isoformat()}
+    client("two", ("adherence", "daily 11:00"), ("phq2", "daily 11:00"))
+    client("three", ("adherence", "daily 11:00"), ("gad2", "daily 10:59"),
+           ("phq2", "daily 11:00"))
+    client("later", ("adherence", "daily 11:00"), ("phq2", "daily 11:30"))
+    session.commit()
+
+
+def outcomes(session: Session) -> dict[str, object]:
+    """Per client: its events (kind, flow, status, due, outcome or wait), its runs
+    and the texts queued for it."""
+    result: dict[str, object] = {}
+    for person in session.scalars(select(Client).order_by(Client.first_name)):
+        events = sorted(
+            (event.kind, (event.payload or {}).get("flow_id"), event.status,
+             event.due_at.isoformat(), (event.payload or {}).get("outcome"),
+             (event.payload or {}).get("waited"))
+            for event in session.scalars(select(TimedEvent).where(
+                TimedEvent.client_id == person.id)))
+        runs = sorted((run.flow_id, run.status) for run in session.scalars(
+            select(FlowRun).where(FlowRun.client_id == person.id)))
+        texts = sorted(session.execute(select(Message.address, Message.body).where(
+            Message.client_id == person.id, Message.direction == "out")).all())
+        result[person.first_name] = (events, runs, texts)
+    return result
+
+
+def test_batches_end_every_client_as_firing_one_by_one_does(
+    engine: Engine, reference: Engine, services: Services
+) -> None:
+    """Busy, capped, opted out, stale, several due at once: the same outcome either way."""
+    batched, single = session_factory(engine), session_factory(reference)
+    with batched() as session:
+        build(session, services)
+    with single() as session:
+        build(session, services)
+
+    fired = fire_due(batched, services, FIRED_AT, batch=3)
+    with single() as session:
+        one_by_one = 0
+        while (event := next_due(session, FIRED_AT)) is not None:
+            fire(session, services, event, FIRED_AT)
+            session.commit()
+            one_by_one += 1
+
+    assert fired == one_by_one > 10
+    with batched() as a, single() as b:
+        got, expected = outcomes(a), outcomes(b)
+    assert got == expected
+    # The situations were really there: each gate spoke at least once.
+    waits = {event[5] for events, _, _ in expected.values() for event in events}  # type: ignore[attr-defined]
+    results = {event[4] for events, _, _ in expected.values() for event in events}  # type: ignore[attr-defined]
+    assert {"busy", "daily_cap"} <= waits
+    assert {"started", "stale", "unreachable"} <= results
