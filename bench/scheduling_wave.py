@@ -10,7 +10,8 @@ inserted with SQLAlchemy core: setup speed is not what is measured). Then:
    its client's zone, `bot.scheduling.recurrence.next_occurrence`) and store
    them as pending timed events;
 2. wave: zone by zone, at that zone's 09:00, fire everything due through the
-   real firing code (`bot.timers.fire_due`, in its batches): each check-in
+   real firing code as `tether serve` runs it (`bot.timers.fire_due_together`:
+   batches of 100, two firers at once on PostgreSQL): each check-in
    passes the gates, starts its conversation, queues the first question in
    the outbox and plans tomorrow's check-in.
 
@@ -50,7 +51,7 @@ from bot.store.models import (  # noqa: E402
     Outbox,
     TimedEvent,
 )
-from bot.timers import fire_due  # noqa: E402
+from bot.timers import fire_due_together, firing_threads  # noqa: E402
 
 ZONES = (  # 20 zones, west to east
     "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
@@ -147,7 +148,7 @@ def fire_wave(engine: Engine, wave: dict[str, datetime],
         now = instant + timedelta(seconds=5)
         began = time.perf_counter()
         fired = total = 0
-        while fired := fire_due(sessions, services, now):
+        while fired := fire_due_together(sessions, services, now, firing_threads(engine)):
             total += fired
         out.append((zone, total, time.perf_counter() - began))
     return out

@@ -29,7 +29,7 @@ from bot.outbox import OutboxSender
 from bot.scheduling.leader import Leadership
 from bot.services import Services, build_services
 from bot.store.db import make_engine, normalize_url, session_factory
-from bot.timers import ROUND_LIMIT, fire_due, fire_through
+from bot.timers import ROUND_LIMIT, fire_due_together, fire_through, firing_threads
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramInbound
@@ -86,7 +86,8 @@ class Tether:
 
     def fire_due_events(self) -> int:
         with self.firing:
-            return fire_due(self.sessions, self.services, self.clock.now())
+            return fire_due_together(self.sessions, self.services, self.clock.now(),
+                                     firing_threads(self.engine))
 
     def advance_clock(self, delta: timedelta) -> int:
         """The demo only: move the clock forward by `delta`, firing what falls due

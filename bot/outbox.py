@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,7 +40,7 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.escalation.paging import record_page_failed, record_page_sent
-from bot.store.models import ContactPoint, Message, Outbox
+from bot.store.models import ContactPoint, FlowRun, Message, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,34 @@ SENDING_TIMEOUT = timedelta(seconds=60)
 CLOCK_SKEW = timedelta(minutes=1)
 
 
+def outbound_columns(
+    *,
+    clinic_id: str,
+    client_id: int | None,
+    contact: ContactPoint | None,
+    channel: str,
+    address: str,
+    body: str,
+    kind: str,
+    priority: int,
+    now: datetime,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns of an outbound message and of its outbox row, all but the
+    link between them (the message's id)."""
+    message = {
+        "clinic_id": clinic_id, "client_id": client_id,
+        "contact_point_id": contact.id if contact is not None else None,
+        "channel": channel, "address": address, "direction": "out", "body": body,
+        "status": "queued", "kind": kind, "created_at": now,
+    }
+    outbox = {
+        "kind": "message", "channel": channel, "address": address, "body": body,
+        "priority": priority, "idempotency_key": f"msg-{uuid.uuid4().hex}",
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+    }
+    return message, outbox
+
+
 def queue_message(
     session: Session,
     *,
@@ -72,38 +102,20 @@ def queue_message(
     priority: int,
     now: datetime,
     flow_run_id: int | None = None,
+    flow_run: FlowRun | None = None,
 ) -> Message:
-    """Record an outbound message and its outbox row in the current transaction."""
-    message = Message(
-        clinic_id=clinic_id,
-        client_id=client_id,
-        contact_point_id=contact.id if contact is not None else None,
-        channel=channel,
-        address=address,
-        direction="out",
-        body=body,
-        status="queued",
-        kind=kind,
-        flow_run_id=flow_run_id,
-        created_at=now,
-    )
+    """Record an outbound message and its outbox row in the current transaction.
+    Nothing is flushed here: their rows (and the message's id) are written at
+    the session's next flush, so a batch of messages goes in a few INSERTs.
+    `flow_run` may be a run not yet flushed either."""
+    message_columns, outbox_columns = outbound_columns(
+        clinic_id=clinic_id, client_id=client_id, contact=contact, channel=channel,
+        address=address, body=body, kind=kind, priority=priority, now=now)
+    message = Message(**message_columns, flow_run_id=flow_run_id)
+    if flow_run is not None:
+        message.flow_run = flow_run
     session.add(message)
-    session.flush()
-    session.add(
-        Outbox(
-            kind="message",
-            channel=channel,
-            address=address,
-            body=body,
-            message_id=message.id,
-            priority=priority,
-            idempotency_key=f"msg-{message.id}",
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    session.add(Outbox(**outbox_columns, message=message))
     return message
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.escalation.paging import page_if_raised
@@ -27,10 +28,20 @@ from bot.flows.effects import (
     Step,
 )
 from bot.flows.engine import advance
-from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, queue_message
+from bot.flows.schema import Flow
+from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, outbound_columns, queue_message
 from bot.scheduling.service import record_outcome
 from bot.services import Services
-from bot.store.models import Client, Clinic, ContactPoint, FlowRun, Result, TimedEvent
+from bot.store.models import (
+    Client,
+    Clinic,
+    ContactPoint,
+    FlowRun,
+    Message,
+    Outbox,
+    Result,
+    TimedEvent,
+)
 
 LIVE_STATUSES = ("active", "paused")
 
@@ -57,7 +68,7 @@ class Turn:
     sent: list[str] = field(default_factory=list)
 
     def send(self, text: str, kind: str, *, priority: int | None = None,
-             flow_run_id: int | None = None) -> None:
+             run: FlowRun | None = None) -> None:
         contact = self.contact
         if contact is None:
             return
@@ -72,7 +83,7 @@ class Turn:
             kind=kind,
             priority=self.priority if priority is None else priority,
             now=self.now,
-            flow_run_id=flow_run_id,
+            flow_run=run,
         )
         self.sent.append(text)
 
@@ -117,29 +128,121 @@ def start_flow(turn: Turn, flow_id: str, context: Mapping[str, str] | None = Non
     placeholders (e.g. {when} of a reminder) to the client's own. A caller that
     has just found the client idle in this transaction says `known_idle`; the
     one-live-run constraint still refuses a second run at the flush."""
+    if not known_idle and live_run(turn.session, turn.client.id) is not None:
+        _flow(turn, flow_id)
+        return None
+    step = first_step(turn, flow_id, context)
+    # Not flushed here: the run, its first question and its timers are written
+    # together at the next flush.
+    run = FlowRun(**run_columns(turn, flow_id, step))
+    turn.session.add(run)
+    apply_step(turn, run, step)
+    return run
+
+
+def _flow(turn: Turn, flow_id: str) -> Flow:
     flow = turn.services.flows.get(flow_id)
     if flow is None:
         raise UnknownFlow(flow_id, list(turn.services.flows))
-    if not known_idle and live_run(turn.session, turn.client.id) is not None:
-        return None
+    return flow
+
+
+def first_step(turn: Turn, flow_id: str, context: Mapping[str, str] | None = None) -> Step:
+    """The step a new run of `flow_id` begins with (the engine is pure: no row yet)."""
     event = Start(lang=turn.client.language,
                   context={**flow_context(turn.clinic, turn.client), **(context or {})})
-    step = advance(flow, None, event, turn.now, turn.services.parser)
-    # Inserted with the first step's state (the engine is pure and needs no row),
-    # so `apply_step` has nothing to update when the run simply starts.
-    run = FlowRun(
-        client_id=turn.client.id,
-        flow_id=flow_id,
-        status="active",
-        state=step.state.to_json(),
-        started_at=turn.now,
-        updated_at=turn.now,
-        active_client_id=turn.client.id,
-    )
-    turn.session.add(run)
-    turn.session.flush()
-    apply_step(turn, run, step)
-    return run
+    return advance(_flow(turn, flow_id), None, event, turn.now, turn.services.parser)
+
+
+def run_columns(turn: Turn, flow_id: str, step: Step) -> dict[str, Any]:
+    """A new run's columns, with its first step's state, so `apply_step` has
+    nothing to update when the run simply starts."""
+    return {"client_id": turn.client.id, "flow_id": flow_id, "status": "active",
+            "state": step.state.to_json(), "started_at": turn.now, "updated_at": turn.now,
+            "active_client_id": turn.client.id}
+
+
+def timer_columns(turn: Turn, effect: SetTimer) -> dict[str, Any]:
+    """A run's timer (its question's reminder or expiry), all but the run's id."""
+    return {"clinic_id": turn.clinic.id, "client_id": turn.client.id,
+            "kind": f"flow_{effect.kind}", "due_at": effect.at,
+            "payload": {"step_id": effect.step_id, "token": effect.token},
+            "status": "pending", "created_at": turn.now}
+
+
+@dataclass
+class _Start:
+    event: TimedEvent
+    run: dict[str, Any]
+    sends: list[tuple[dict[str, Any], dict[str, Any]]]
+    timers: list[dict[str, Any]]
+
+
+@dataclass
+class StartBatch:
+    """Conversations begun by one batch of due check-ins and reminders, written
+    when the batch ends in one INSERT per table (runs, messages, outbox rows,
+    timers) instead of a flush per conversation. It takes a start whose first
+    step only sends and sets timers, as every check-in's and reminder's does;
+    `start` says False to anything else, which goes through `start_flow`. The
+    rows are those `start_flow` writes, from the same column builders."""
+
+    starts: list[_Start] = field(default_factory=list)
+
+    def start(self, turn: Turn, flow_id: str, context: Mapping[str, str],
+              event: TimedEvent) -> bool:
+        """Begin `flow_id` for the turn's (idle, reachable) client on behalf of
+        `event`, whose `flow_run_id` is filled in by `write`."""
+        contact = turn.contact
+        step = first_step(turn, flow_id, context)
+        if contact is None or step.state.status != "active" or turn.crisis_sent or not all(
+                isinstance(effect, Send | SetTimer) for effect in step.effects):
+            return False
+        sends: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        timers: list[dict[str, Any]] = []
+        for effect in step.effects:
+            if isinstance(effect, Send):
+                urgent = effect.kind == "supportive"
+                sends.append(outbound_columns(
+                    clinic_id=turn.clinic.id, client_id=turn.client.id, contact=contact,
+                    channel=contact.channel, address=contact.address, body=effect.text,
+                    kind=effect.kind, priority=PRIORITY_URGENT if urgent else turn.priority,
+                    now=turn.now))
+                turn.sent.append(effect.text)
+            elif isinstance(effect, SetTimer):
+                timers.append(timer_columns(turn, effect))
+        self.starts.append(_Start(event, run_columns(turn, flow_id, step), sends, timers))
+        return True
+
+    def write(self, session: Session) -> None:
+        """Insert the batch's runs, messages, outbox rows and timers, linking
+        each to the ids the one before returned, and name each event's run.
+        The session's own changes are flushed after, at commit."""
+        if not self.starts:
+            return
+        with session.no_autoflush:
+            run_ids = session.scalars(
+                insert(FlowRun).returning(FlowRun.id, sort_by_parameter_order=True),
+                [start.run for start in self.starts]).all()
+            messages: list[dict[str, Any]] = []
+            outbox: list[dict[str, Any]] = []
+            timers: list[dict[str, Any]] = []
+            for start, run_id in zip(self.starts, run_ids, strict=True):
+                start.event.flow_run_id = run_id
+                for message, row in start.sends:
+                    messages.append({**message, "flow_run_id": run_id})
+                    outbox.append(row)
+                timers.extend({**timer, "flow_run_id": run_id} for timer in start.timers)
+            if messages:
+                message_ids = session.scalars(
+                    insert(Message).returning(Message.id, sort_by_parameter_order=True),
+                    messages).all()
+                session.execute(insert(Outbox), [
+                    {**row, "message_id": message_id}
+                    for row, message_id in zip(outbox, message_ids, strict=True)])
+            if timers:
+                session.execute(insert(TimedEvent), timers)
+        self.starts.clear()
 
 
 def advance_run(turn: Turn, run: FlowRun, event: Event) -> Step:
@@ -161,12 +264,12 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
             if turn.crisis_sent and effect.kind != "closing":
                 continue  # the crisis reply stands alone; the run is paused below
             urgent = effect.kind == "supportive"
-            turn.send(effect.text, effect.kind, flow_run_id=run.id,
+            turn.send(effect.text, effect.kind, run=run,
                       priority=PRIORITY_URGENT if urgent else None)
         elif isinstance(effect, RecordResult):
             result = Result(
                 client_id=turn.client.id,
-                flow_run_id=run.id,
+                flow_run=run,
                 instrument=effect.instrument,
                 status=effect.status,
                 total=effect.total,
@@ -194,20 +297,9 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
             # Paging: a questionnaire trigger pages exactly like a risk message.
             page_if_raised(session, raised, turn.services.paging, turn.now)
         elif isinstance(effect, SetTimer):
-            session.add(
-                TimedEvent(
-                    clinic_id=turn.clinic.id,
-                    client_id=turn.client.id,
-                    kind=f"flow_{effect.kind}",
-                    due_at=effect.at,
-                    payload={"step_id": effect.step_id, "token": effect.token},
-                    status="pending",
-                    flow_run_id=run.id,
-                    created_at=turn.now,
-                )
-            )
+            session.add(TimedEvent(**timer_columns(turn, effect), flow_run=run))
         elif isinstance(effect, CancelTimers):
-            cancel_run_timers(session, run.id)
+            cancel_run_timers(session, run)
         elif isinstance(effect, Finished):
             pass  # the state below carries the status
         elif isinstance(effect, StartFlow):
@@ -221,16 +313,22 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
     if state.status not in LIVE_STATUSES:
         run.active_client_id = None
         run.ended_at = turn.now
-        cancel_run_timers(session, run.id)
-    session.flush()
+        cancel_run_timers(session, run)
+        session.flush()  # the client's one live conversation is free from here on
     if follow_up is not None and run.active_client_id is None and not turn.crisis_sent:
         start_flow(turn, follow_up)
 
 
-def cancel_run_timers(session: Session, run_id: int) -> None:
+def cancel_run_timers(session: Session, run: FlowRun) -> None:
+    """Cancel the run's pending timers (a run not yet written has none stored)."""
+    if run in session.new:
+        for pending in session.new:
+            if isinstance(pending, TimedEvent) and pending.flow_run is run:
+                pending.status = "cancelled"
+        return
     session.execute(
         update(TimedEvent)
-        .where(TimedEvent.flow_run_id == run_id, TimedEvent.status == "pending")
+        .where(TimedEvent.flow_run_id == run.id, TimedEvent.status == "pending")
         .values(status="cancelled")
     )
 

@@ -62,6 +62,7 @@ def queue(sessions: sessionmaker[Session], body: str, *, kind: str = "reply",
         message = queue_message(session, clinic_id="demo", client_id=contact.client_id,
                                 contact=contact, channel="sms", address=contact.address,
                                 body=body, kind=kind, priority=priority, now=T0)
+        session.flush()
         return message.id
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.flows.effects import Abandon
 from bot.outbox import PRIORITY_SCHEDULED
-from bot.runs import Turn, advance_run, live_run, preferred_contact, start_flow
+from bot.runs import StartBatch, Turn, advance_run, live_run, preferred_contact, start_flow
 from bot.scheduling import planner
 from bot.scheduling.quiet import parse_hhmm
 from bot.scheduling.service import (
@@ -69,6 +69,7 @@ class BatchFacts:
     scheduled: dict[int, list[TimedEvent]]
     starts: dict[int, list[datetime]]
     contacts: dict[int, ContactPoint]
+    begun: StartBatch = field(default_factory=StartBatch)  # written as the batch ends
 
     @classmethod
     def load(cls, session: Session, events: Sequence[TimedEvent], now: datetime) -> BatchFacts:
@@ -165,14 +166,17 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         _finish(event, "missed", now, decision.reason or "unreachable")
     else:
         turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED)
-        run = start_flow(turn, flow_id, context=context, known_idle=facts is not None)
-        if run is None:  # another conversation began in between: look again shortly
-            event.due_at = now + planner.RECHECK_AFTER
-            event.status = "pending"
-            event.claimed_at = now
-            return
-        event.flow_run_id = run.id
-        _finish(event, "done", now, "started")
+        if facts is not None and facts.begun.start(turn, flow_id, context, event):
+            _finish(event, "done", now, "started")  # its run is written with the batch's
+        else:
+            run = start_flow(turn, flow_id, context=context, known_idle=facts is not None)
+            if run is None:  # another conversation began in between: look again shortly
+                event.due_at = now + planner.RECHECK_AFTER
+                event.status = "pending"
+                event.claimed_at = now
+                return
+            event.flow_run = run
+            _finish(event, "done", now, "started")
     if event.kind == CHECKIN:
         _plan_following(session, event, payload, flow_id, now, facts)
 

@@ -46,6 +46,7 @@ class World:
                                     contact=contact, channel=channel, address=contact.address,
                                     body=body, kind="reply", priority=PRIORITY_REPLY,
                                     now=self.clock.now())
+            session.flush()
             return message.id
 
     def message(self, message_id: int) -> Message:

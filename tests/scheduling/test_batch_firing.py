@@ -1,11 +1,14 @@
 """Firing a batch reads its clients' state in a few queries up front
-(`BatchFacts`) instead of event by event; the outcomes must be exactly those of
+(`BatchFacts`) and writes the conversations it begins in one INSERT per table
+(`StartBatch`) instead of event by event; the outcomes must be exactly those of
 firing each event on its own. The same clinic is built twice, fired once in
 batches of three (so a client's two due events sometimes share a batch and
-sometimes do not) and once event by event; every client ends the same way."""
+sometimes do not), by one firer or by two at once, and once event by event;
+every client ends the same way."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -16,8 +19,8 @@ from bot.scheduling.service import enroll
 from bot.seed import create_client, create_clinic
 from bot.services import Services, build_services
 from bot.store.db import create_all, make_engine, session_factory
-from bot.store.models import Client, ContactPoint, FlowRun, Message, TimedEvent
-from bot.timers import fire, fire_due, next_due
+from bot.store.models import Client, ContactPoint, FlowRun, Message, Outbox, TimedEvent
+from bot.timers import fire, fire_due_together, next_due
 from tests.scheduling.helpers import CHICAGO, NOW, local
 
 FIRED_AT = local(2027, 3, 1, 11, 1)
@@ -82,26 +85,33 @@ def build(session: Session, services: Services) -> None:
 
 
 def outcomes(session: Session) -> dict[str, object]:
-    """Per client: its events (kind, flow, status, due, outcome or wait), its runs
-    and the texts queued for it."""
+    """Per client: its events (kind, flow, status, due, outcome or wait, the run
+    it began or belongs to), its runs and the texts queued for it (with their run)."""
+
+    def run_of(run: FlowRun | None, person: Client) -> tuple[str, bool] | None:
+        return (run.flow_id, run.client_id == person.id) if run is not None else None
+
     result: dict[str, object] = {}
     for person in session.scalars(select(Client).order_by(Client.first_name)):
         events = sorted(
-            (event.kind, (event.payload or {}).get("flow_id"), event.status,
-             event.due_at.isoformat(), (event.payload or {}).get("outcome"),
-             (event.payload or {}).get("waited"))
-            for event in session.scalars(select(TimedEvent).where(
-                TimedEvent.client_id == person.id)))
+            ((event.kind, (event.payload or {}).get("flow_id"), event.status,
+              event.due_at.isoformat(), (event.payload or {}).get("outcome"),
+              (event.payload or {}).get("waited"), run_of(event.flow_run, person))
+             for event in session.scalars(select(TimedEvent).where(
+                 TimedEvent.client_id == person.id))), key=repr)
         runs = sorted((run.flow_id, run.status) for run in session.scalars(
             select(FlowRun).where(FlowRun.client_id == person.id)))
-        texts = sorted(session.execute(select(Message.address, Message.body).where(
-            Message.client_id == person.id, Message.direction == "out")).all())
+        texts = sorted(((message.address, message.body, run_of(message.flow_run, person))
+                        for message in session.scalars(select(Message).where(
+                            Message.client_id == person.id, Message.direction == "out"))),
+                       key=repr)
         result[person.first_name] = (events, runs, texts)
     return result
 
 
+@pytest.mark.parametrize("firers", [1, 2])
 def test_batches_end_every_client_as_firing_one_by_one_does(
-    engine: Engine, reference: Engine, services: Services
+    engine: Engine, reference: Engine, services: Services, firers: int
 ) -> None:
     """Busy, capped, opted out, stale, several due at once: the same outcome either way."""
     batched, single = session_factory(engine), session_factory(reference)
@@ -110,7 +120,7 @@ def test_batches_end_every_client_as_firing_one_by_one_does(
     with single() as session:
         build(session, services)
 
-    fired = fire_due(batched, services, FIRED_AT, batch=3)
+    fired = fire_due_together(batched, services, FIRED_AT, firers, batch=3)
     with single() as session:
         one_by_one = 0
         while (event := next_due(session, FIRED_AT)) is not None:
@@ -127,3 +137,11 @@ def test_batches_end_every_client_as_firing_one_by_one_does(
     results = {event[4] for events, _, _ in expected.values() for event in events}  # type: ignore[attr-defined]
     assert {"busy", "daily_cap"} <= waits
     assert {"started", "stale", "unreachable"} <= results
+    # Each conversation begun has its texts queued, each in the outbox once.
+    with batched() as session:
+        begun = set(session.scalars(select(FlowRun.id).where(FlowRun.started_at == FIRED_AT)))
+        texts = session.execute(select(Message.id, Message.flow_run_id).where(
+            Message.direction == "out")).all()
+        queued = Counter(session.scalars(select(Outbox.message_id)))
+    assert {run_id for _, run_id in texts} == begun
+    assert queued == Counter(message_id for message_id, _ in texts)
