@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 FIRE_BATCH = 100  # events fired per transaction
 ROUND_LIMIT = 500  # events fired per call of `fire_due`, unless told otherwise
 POSTGRES_FIRING_THREADS = 2
+FLOW_TIMERS = frozenset({"flow_reminder", "flow_expiry"})
 
 
 def next_due(session: Session, until: datetime) -> TimedEvent | None:
@@ -195,6 +196,10 @@ def _prefetch(session: Session, events: list[TimedEvent]) -> list[object]:
     if enrollment_ids:
         loaded.extend(session.scalars(
             select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all())
+    run_ids = {event.flow_run_id for event in events
+               if event.kind in FLOW_TIMERS and event.flow_run_id is not None}
+    if run_ids:
+        loaded.extend(session.scalars(select(FlowRun).where(FlowRun.id.in_(run_ids))).all())
     return loaded
 
 
@@ -207,8 +212,8 @@ def fire(session: Session, services: Services, event: TimedEvent, now: datetime,
         fire_scheduled(session, services, event, now, facts)
         return
     event.claimed_at = now
-    if event.kind in {"flow_reminder", "flow_expiry"}:
-        _fire_flow_timer(session, services, event, now)
+    if event.kind in FLOW_TIMERS:
+        _fire_flow_timer(session, services, event, now, facts)
     elif event.kind == PAGE_RESEND:
         # Paging: climb the escalation ladder while nobody has acknowledged.
         fire_page_resend(session, event, services.paging, now)
@@ -223,7 +228,7 @@ def fire(session: Session, services: Services, event: TimedEvent, now: datetime,
 
 
 def _fire_flow_timer(session: Session, services: Services, event: TimedEvent,
-                     now: datetime) -> None:
+                     now: datetime, facts: BatchFacts | None = None) -> None:
     run = session.get(FlowRun, event.flow_run_id) if event.flow_run_id else None
     client = session.get(Client, event.client_id) if event.client_id else None
     if run is None or client is None:
@@ -248,8 +253,9 @@ def _fire_flow_timer(session: Session, services: Services, event: TimedEvent,
             event.status = "pending"
             return
     event.status = "claimed"
-    turn = Turn(session, services, clinic, client, preferred_contact(session, client), now,
-                priority=PRIORITY_SCHEDULED)
+    contact = (facts.contacts.get(client.id) if facts is not None and client.id in facts.clients
+               else preferred_contact(session, client))
+    turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED)
     if event.kind == "flow_reminder":
         advance_run(turn, run, Timeout(step_id=str(payload.get("step_id", "")), token=token))
     else:
