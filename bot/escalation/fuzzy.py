@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import cast
 
 from rapidfuzz.distance import OSA
 
@@ -53,8 +54,11 @@ class FuzzyCorrector:
 
     def correct_all(self, words: list[str]) -> list[str] | None:
         """Each word corrected, or None when no word needs correcting (the common case)."""
-        cache = self._cache
-        fixed = [cache.get(word) or self.correct(word) for word in words]
+        cached = list(map(self._cache.get, words))
+        if None in cached:
+            fixed = [known or self.correct(word) for known, word in zip(cached, words, strict=True)]
+        else:
+            fixed = cast(list[str], cached)  # every word was answered before
         return None if fixed == words else fixed
 
     def _lookup(self, word: str) -> str:

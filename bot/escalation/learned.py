@@ -21,15 +21,21 @@ examples in data/risk/examples/. `BackstoppedRiskDetector` combines the two:
   says "learned: <the n-grams that weighed most>" so a navigator sees why.
 
 Prediction does not call scikit-learn per message: the fitted weights are folded
-into one dictionary per analyzer (n-gram -> idf and class weights), and a message
-is scored by a sparse dot product in plain Python.
+into one table per analyzer (vocabulary column -> idf and class weights), a
+message's n-grams are looked up in the fitted vocabulary word by word (each word's
+remembered), and it is scored by a sparse dot product in plain Python (`score`).
+The backstop's decision (`level`) adds up each word's remembered sum of weights
+instead, which changes a probability in its last bits only; a message that close
+to a threshold is scored n-gram by n-gram. The category of a raised message is a
+dot product too; scikit-learn ranks it only when two categories are nearly tied.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -74,11 +80,128 @@ class Score:
         return self.crisis + self.concern
 
 
+# How scikit-learn's analyzers collapse runs of whitespace before splitting words.
+_WHITE_SPACES = re.compile(r"\s\s+")
+_CACHE_LIMIT = 50_000
+# `LearnedRiskModel.level` adds a message's weights up in another order than `score` does,
+# which moves a probability by far less than this; closer to a threshold, it asks `score`.
+_NEAR = 1e-9
+# Categories whose log-odds are closer than this are ranked by scikit-learn itself.
+_CATEGORY_TIE = 1e-6
+
+
+class _CharGrams:
+    """A message's character n-grams within words (the "char_wb" analyzer) as columns
+    of the fitted vocabulary, in the analyzer's order. Words repeat from message to
+    message, so each word's columns are remembered, with its weights summed."""
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, int],
+        ngram_range: tuple[int, int],
+        weights: Sequence[tuple[float, ...]],
+    ) -> None:
+        self._vocabulary = vocabulary
+        self._sizes = range(ngram_range[0], ngram_range[1] + 1)
+        self._weights = weights
+        self._cache: dict[str, tuple[tuple[int, ...], tuple[float, ...]]] = {}
+
+    def __call__(self, doc: str) -> list[int]:
+        columns: list[int] = []
+        cache = self._cache
+        for word in _WHITE_SPACES.sub(" ", doc).split():
+            found = cache.get(word) or self._word(word)
+            columns.extend(found[0])
+        return columns
+
+    def totals(self, doc: str) -> tuple[list[int], tuple[float, ...]]:
+        """The columns, and their weights summed word by word."""
+        columns: list[int] = []
+        square = none = concern = crisis = 0.0
+        cache = self._cache
+        for word in _WHITE_SPACES.sub(" ", doc).split():
+            found, (w_square, w_none, w_concern, w_crisis) = cache.get(word) or self._word(word)
+            columns.extend(found)
+            square += w_square
+            none += w_none
+            concern += w_concern
+            crisis += w_crisis
+        return columns, (square, none, concern, crisis)
+
+    def _word(self, word: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        padded = f" {word} "
+        length = len(padded)
+        get = self._vocabulary.get
+        found: list[int] = []
+        for n in self._sizes:
+            for offset in range(max(length - n, 0) + 1):
+                column = get(padded[offset : offset + n])
+                if column is not None:
+                    found.append(column)
+            if length <= n:  # a short word is counted once, not once per longer size
+                break
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = entry = (tuple(found), _summed(self._weights, found))
+        return entry
+
+
+def _summed(weights: Sequence[tuple[float, ...]], columns: Iterable[int]) -> tuple[float, ...]:
+    """The weights of `columns` added up: idf squared, and idf times each class's weight."""
+    square = none = concern = crisis = 0.0
+    for column in columns:
+        idf2, w_none, w_concern, w_crisis = weights[column]
+        square += idf2
+        none += w_none
+        concern += w_concern
+        crisis += w_crisis
+    return square, none, concern, crisis
+
+
+class _WordGrams:
+    """A message's word n-grams (the "word" analyzer) as columns of the fitted vocabulary,
+    in the analyzer's order: all single words first, then pairs."""
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, int],
+        ngram_range: tuple[int, int],
+        weights: Sequence[tuple[float, ...]],
+        tokenize: Callable[[str], list[str]],
+    ) -> None:
+        self._vocabulary = vocabulary
+        self._sizes = range(ngram_range[0], ngram_range[1] + 1)
+        self._weights = weights
+        self._tokenize = tokenize
+
+    def __call__(self, doc: str) -> list[int]:
+        words = self._tokenize(doc)
+        get = self._vocabulary.get
+        columns: list[int] = []
+        for n in self._sizes:
+            starts = range(len(words) - n + 1)  # where each run of n words begins
+            grams = words if n == 1 else [" ".join(words[i : i + n]) for i in starts]
+            for gram in grams:
+                column = get(gram)
+                if column is not None:
+                    columns.append(column)
+        return columns
+
+    def totals(self, doc: str) -> tuple[list[int], tuple[float, ...]]:
+        """The columns, and their weights summed."""
+        columns = self(doc)
+        return columns, _summed(self._weights, columns)
+
+
 @dataclass(frozen=True)
 class _Analyzer:
-    analyze: Callable[[str], list[str]]
-    # n-gram -> (idf squared, idf times the weight for none, concern, crisis)
-    weights: dict[str, tuple[float, ...]]
+    columns: _CharGrams | _WordGrams  # preprocessed text -> vocabulary columns, repeated
+    # by column: (idf squared, idf times the weight for none, concern, crisis)
+    weights: list[tuple[float, ...]]
+    grams: list[str]  # by column
+    idf: Any  # by column, as numpy floats
+    offset: int  # first column in the stacked matrix the classifiers were fitted on
+    shown: bool  # whether its n-grams are quoted as evidence
 
 
 class LearnedRiskModel:
@@ -92,6 +215,7 @@ class LearnedRiskModel:
         if {m.label for m in messages} != set(CLASSES):
             raise ValueError(f"the examples need every label of {CLASSES}")
         texts = [m.text for m in messages]
+        # Both read the same preprocessed text: lowercase, accents stripped.
         self._vectorizers = [
             TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
@@ -115,17 +239,33 @@ class LearnedRiskModel:
             C=REGULARISATION, max_iter=200, solver="newton-cg"
         )
         self._categories.fit(matrix[positive], [messages[i].category for i in positive])
+        self._category_names = [str(name) for name in self._categories.classes_]
+        self._category_weights = self._categories.coef_.T  # column -> weight per category
         self._intercept = tuple(float(b) for b in classifier.intercept_)
+        self._preprocess: Callable[[str], str] = self._vectorizers[0].build_preprocessor()
         self._analyzers: list[_Analyzer] = []
         columns: list[list[float]] = classifier.coef_.T.tolist()
         offset = 0
-        for vectorizer in self._vectorizers:
+        for shown, vectorizer in zip((False, True), self._vectorizers, strict=True):
             idfs: list[float] = vectorizer.idf_.tolist()
-            weights = {
-                gram: (idfs[column] ** 2, *(idfs[column] * w for w in columns[offset + column]))
-                for gram, column in vectorizer.vocabulary_.items()
-            }
-            self._analyzers.append(_Analyzer(vectorizer.build_analyzer(), weights))
+            vocabulary: dict[str, int] = vectorizer.vocabulary_
+            grams = [""] * len(idfs)
+            for gram, column in vocabulary.items():
+                grams[column] = gram
+            weights = [
+                (idfs[column] ** 2, *(idfs[column] * w for w in columns[offset + column]))
+                for column in range(len(idfs))
+            ]
+            ngrams = (
+                _CharGrams(vocabulary, vectorizer.ngram_range, weights)
+                if vectorizer.analyzer == "char_wb"
+                else _WordGrams(
+                    vocabulary, vectorizer.ngram_range, weights, vectorizer.build_tokenizer()
+                )
+            )
+            self._analyzers.append(
+                _Analyzer(ngrams, weights, grams, vectorizer.idf_, offset, shown)
+            )
             offset += len(idfs)
 
     @classmethod
@@ -133,27 +273,43 @@ class LearnedRiskModel:
         """Fitted on every .jsonl file of labelled examples in `path`."""
         return cls(load_labelled(path))
 
-    def score(self, text: str) -> Score:
-        """Class probabilities for one message, by a sparse dot product."""
+    def ngrams(self, text: str) -> list[list[str]]:
+        """The n-grams of the fitted vocabulary in a message, by analyzer, each time it
+        occurs, in the order scikit-learn's analyzers give them."""
+        doc = self._preprocess(text)
+        return [[a.grams[column] for column in a.columns(doc)] for a in self._analyzers]
+
+    def score(self, text: str, explain: bool = True) -> Score:
+        """Class probabilities for one message, by a sparse dot product; without `explain`
+        the n-grams that weighed most are left out."""
+        doc = self._preprocess(text)
         logits = list(self._intercept)
         contributions: dict[str, float] = {}
-        for shown, analyzer in zip((False, True), self._analyzers, strict=True):
-            weights = analyzer.weights
-            counts = Counter(g for g in analyzer.analyze(text) if g in weights)
+        for analyzer in self._analyzers:
+            counts = Counter(analyzer.columns(doc))
             if not counts:
                 continue
-            # weights[g] = (idf squared, idf * weight for none, concern, crisis): the tf-idf
-            # vector is normalised once at the end instead of per n-gram.
+            # weights[column] = (idf squared, idf * weight for none, concern, crisis): the
+            # tf-idf vector is normalised once at the end instead of per n-gram.
+            weights, grams = analyzer.weights, analyzer.grams
+            shown = explain and analyzer.shown
             square = none = concern = crisis = 0.0
-            for gram, n in counts.items():
-                tf = 1.0 + math.log(n) if n > 1 else 1.0
-                idf2, w_none, w_concern, w_crisis = weights[gram]
-                square += tf * tf * idf2
-                none += tf * w_none
-                concern += tf * w_concern
-                crisis += tf * w_crisis
-                if shown and len(gram) > 2:  # whole words read better than "e ", "qu"
-                    contributions[gram] = tf * (w_crisis - w_none)
+            for column, n in counts.items():
+                idf2, w_none, w_concern, w_crisis = weights[column]
+                if n == 1:  # tf is 1: multiplying by it would give these very numbers
+                    tf = 1.0
+                    square += idf2
+                    none += w_none
+                    concern += w_concern
+                    crisis += w_crisis
+                else:
+                    tf = 1.0 + math.log(n)
+                    square += tf * tf * idf2
+                    none += tf * w_none
+                    concern += tf * w_concern
+                    crisis += tf * w_crisis
+                if shown and len(grams[column]) > 2:  # whole words read better than "e ", "qu"
+                    contributions[grams[column]] = tf * (w_crisis - w_none)
             norm = math.sqrt(square)
             logits[0] += none / norm
             logits[1] += concern / norm
@@ -164,27 +320,106 @@ class LearnedRiskModel:
         heaviest = sorted(contributions.items(), key=lambda item: -item[1])
         return Score(exps[2] / total, exps[1] / total, tuple(heaviest))
 
+    def level(self, text: str, thresholds: Thresholds) -> RiskLevel:
+        """`learned_level` of the message's `score`, found faster: its weights are added up
+        word by word (each word's sum is remembered), then corrected for n-grams that
+        repeat. That order of additions moves the probabilities in their last bits only, so
+        a message within _NEAR of a threshold is scored exactly instead."""
+        doc = self._preprocess(text)
+        logits = list(self._intercept)
+        for analyzer in self._analyzers:
+            columns, totals = analyzer.columns.totals(doc)
+            if not columns:
+                continue
+            square, none, concern, crisis = totals
+            counts = Counter(columns)
+            if len(counts) < len(columns):
+                weights = analyzer.weights
+                for column, n in counts.items():
+                    if n > 1:  # counted n times above, where tf-idf counts it tf times
+                        tf = 1.0 + math.log(n)
+                        idf2, w_none, w_concern, w_crisis = weights[column]
+                        square += (tf * tf - n) * idf2
+                        none += (tf - n) * w_none
+                        concern += (tf - n) * w_concern
+                        crisis += (tf - n) * w_crisis
+            norm = math.sqrt(square)
+            logits[0] += none / norm
+            logits[1] += concern / norm
+            logits[2] += crisis / norm
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        total = sum(exps)
+        score = Score(exps[2] / total, exps[1] / total, ())
+        if (
+            abs(score.crisis - thresholds.high) < _NEAR
+            or abs(score.any_risk - thresholds.concern) < _NEAR
+        ):
+            score = self.score(text, explain=False)
+        return learned_level(score, thresholds)
+
     def probabilities(self, texts: Sequence[str]) -> list[tuple[float, ...]]:
         """scikit-learn's own probabilities (none, concern, crisis), for checking `score`."""
-        from scipy.sparse import hstack
-
-        matrix = hstack([v.transform(texts) for v in self._vectorizers]).tocsr()
-        return [tuple(float(p) for p in row) for row in self._classifier.predict_proba(matrix)]
+        rows = self._classifier.predict_proba(self._matrix(texts))
+        return [tuple(float(p) for p in row) for row in rows]
 
     def category(self, text: str, level: RiskLevel) -> str:
-        """The likeliest category for a message the classifier raised to `level`."""
+        """The likeliest category for a message the classifier raised to `level`, by a
+        sparse dot product; a near tie is left to `reference_categories`."""
+        import numpy as np
+
+        doc = self._preprocess(text)
+        logits = np.array(self._categories.intercept_, dtype=float)
+        for analyzer in self._analyzers:
+            counts = Counter(analyzer.columns(doc))
+            if not counts:
+                continue
+            columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))
+            tfidf = tf * analyzer.idf[columns]
+            weights = self._category_weights[analyzer.offset + columns]
+            logits += (tfidf @ weights) / math.sqrt(float(tfidf @ tfidf))
+        allowed = CRISIS_CATEGORIES if level >= RiskLevel.HIGH else CATEGORIES
+        ranked = sorted(
+            (
+                (float(logit), name)
+                for name, logit in zip(self._category_names, logits, strict=True)
+                if name in allowed
+            ),
+            key=lambda item: -item[0],
+        )
+        if not ranked:
+            return DEFAULT_CATEGORY[level]
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < _CATEGORY_TIE:
+            return self.reference_categories([text], level)[0]
+        return ranked[0][1]
+
+    def reference_categories(self, texts: Sequence[str], level: RiskLevel) -> list[str]:
+        """`category` for each message by scikit-learn's own probabilities, for near ties
+        and for checking."""
+        allowed = CRISIS_CATEGORIES if level >= RiskLevel.HIGH else CATEGORIES
+        found = []
+        for row in self._categories.predict_proba(self._matrix(texts)):
+            ranked = sorted(
+                zip(self._category_names, row, strict=True), key=lambda item: -item[1]
+            )
+            found.append(
+                next((name for name, _ in ranked if name in allowed), DEFAULT_CATEGORY[level])
+            )
+        return found
+
+    def reference_ngrams(self, text: str) -> list[list[str]]:
+        """scikit-learn's own analyzers' n-grams of the fitted vocabulary, for checking
+        `ngrams`."""
+        return [
+            [gram for gram in vectorizer.build_analyzer()(text) if gram in vectorizer.vocabulary_]
+            for vectorizer in self._vectorizers
+        ]
+
+    def _matrix(self, texts: Sequence[str]) -> Any:
         from scipy.sparse import hstack
 
-        matrix = hstack([v.transform([text]) for v in self._vectorizers]).tocsr()
-        ranked = sorted(
-            zip(self._categories.classes_, self._categories.predict_proba(matrix)[0], strict=True),
-            key=lambda item: -item[1],
-        )
-        allowed = CRISIS_CATEGORIES if level >= RiskLevel.HIGH else CATEGORIES
-        for name, _ in ranked:
-            if str(name) in allowed:
-                return str(name)
-        return DEFAULT_CATEGORY[level]
+        return hstack([v.transform(texts) for v in self._vectorizers]).tocsr()
 
 
 def consulted(text: str) -> bool:
@@ -208,11 +443,11 @@ def backstop(
     """The lexicon's assessment, raised by the classifier where the rules above allow it."""
     if lexicon.level >= RiskLevel.HIGH or lexicon.explained or not consulted(text):
         return lexicon
-    score = model.score(text)
-    level = learned_level(score, thresholds)
+    level = model.level(text, thresholds)
     if level <= lexicon.level:
         return lexicon
     category = lexicon.category or model.category(text, level)
+    score = model.score(text)
     grams = [gram.strip() for gram, weight in score.features[:TOP_NGRAMS] if weight > 0]
     label = "crisis" if level >= RiskLevel.HIGH else "concern"
     probability = score.crisis if level >= RiskLevel.HIGH else score.any_risk

@@ -35,11 +35,13 @@ only when a rule first needs one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
+from itertools import repeat
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.escalation import scope
 from bot.escalation.fuzzy import FuzzyCorrector
@@ -54,7 +56,7 @@ from bot.escalation.view import (
     Span,
     TextView,
     build_view,
-    correct_tokens,
+    corrected,
 )
 
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "risk"
@@ -75,14 +77,16 @@ FINALITY_CATEGORY = "suicide"
 QUOTE_WIDTH = 16  # tokens: a finality quote takes in a nearby place or time, not a whole text
 
 
-@dataclass(frozen=True)
-class _Match:
+# Signals that explain a message away rather than start a reading.
+_ORDINARY = frozenset({"idioms", "contexts"})
+
+
+class _Match(NamedTuple):
     entry: Entry
     span: Span
 
 
-@dataclass(frozen=True)
-class _Read:
+class _Read(NamedTuple):
     """One piece of evidence and the token range it was read from."""
 
     evidence: Evidence
@@ -135,26 +139,39 @@ class _Language:
             }
         )
 
-    def might_match(self, tokens: Sequence[Token]) -> bool:
-        words = {token.text for token in tokens}
+    def might_match(self, words: Collection[str]) -> bool:
+        """Whether a message with these words could match anything at all."""
         if not self.triggers.isdisjoint(words):
             return True
         prefixes = self.trigger_prefixes
-        return bool(prefixes) and any(word.startswith(prefixes) for word in words)
+        return bool(prefixes) and any(map(str.startswith, words, repeat(prefixes)))
 
     def evaluate(
-        self, tokens: Sequence[Token], text: str, correct: bool
+        self,
+        tokens: Sequence[Token],
+        text: str,
+        correct: bool,
+        texts: list[str] | None = None,
+        words: frozenset[str] | None = None,
     ) -> tuple[list[Evidence], bool]:
         """The evidence, and whether an ordinary reading (idiom, game, denial, someone
-        else's story, a past that is over) was recognised."""
+        else's story, a past that is over) was recognised. `texts` and `words`, when
+        given, are the tokens' texts in order and as a set."""
+        if texts is None or words is None:
+            texts = [token.text for token in tokens]
+            words = frozenset(texts)
         if correct:
-            tokens = correct_tokens(tokens, self.corrector)
-        if not self.might_match(tokens):
+            fixed = self.corrector.correct_all(texts)
+            if fixed is not None:
+                tokens = corrected(tokens, fixed)
+                texts = fixed
+                words = frozenset(fixed)
+        if not self.might_match(words):
             return [], False
-        view = build_view(tokens, self.rewriter)
+        view = build_view(tokens, self.rewriter, texts, words)
         signals = self.signals.find(view)
-        explained = bool(signals.keys() & {"idioms", "contexts"})
-        if not signals.keys() - {"idioms", "contexts"}:
+        explained = not _ORDINARY.isdisjoint(signals)
+        if _ORDINARY.issuperset(signals):
             return [], explained
         entry_of = self.entry_of
         matches = [_Match(entry_of[id(p)], span) for p, span in signals.get("entries", ())]
@@ -212,11 +229,11 @@ class _Found:
     def __getattr__(self, name: str) -> list[Span]:
         if name.startswith("_") or name not in self._cues.groups:
             raise AttributeError(name)
-        found = self._cues.find(self._view)
-        for group in self._cues.groups:
-            setattr(self, group, [span for _, span in found.get(group, ())])
-        spans: list[Span] = getattr(self, name)
-        return spans
+        found: dict[str, list[Span]] = {group: [] for group in self._cues.groups}
+        for group, matches in self._cues.find(self._view).items():
+            found[group] = [span for _, span in matches]
+        vars(self).update(found)
+        return found[name]
 
 
 def _quote(view: TextView, span: Span, text: str) -> str:
@@ -282,12 +299,12 @@ def _level_in_context(
     )
     if (
         entry.category not in ABOUT_THE_CLIENT
-        and scope.about_someone_else(view, lexicon, span)
         and (
             is_past
             or scope.in_sentence(view, span, found.resolution)
             or scope.in_sentence(view, span, found.stories)
         )
+        and scope.about_someone_else(view, lexicon, span)
     ):
         return _Explained.AWAY
     if is_past:
@@ -380,6 +397,9 @@ def _distinct(spans: list[Span]) -> list[Span]:
 def _combine(evidence: list[Evidence], explained: bool) -> RiskAssessment:
     if not evidence:
         return RiskAssessment(RiskLevel.NONE, None, (), explained) if explained else NO_RISK
+    if len(evidence) == 1:
+        (only,) = evidence
+        return RiskAssessment(only.level, only.category, (only,), explained)
     unique = {(e.rule, e.span): e for e in sorted(evidence, key=lambda e: e.level)}
     ranked = sorted(
         unique.values(), key=lambda e: (-e.level, CATEGORY_PRIORITY.index(e.category))
@@ -414,11 +434,13 @@ class LexiconRiskDetector:
         tokens = tokenize(text)
         if not tokens:
             return NO_RISK
+        texts = [token.text for token in tokens]
+        words = frozenset(texts)
         primary = self._languages.get(lang, self._default)
-        evidence, explained = primary.evaluate(tokens, text, correct=True)
+        evidence, explained = primary.evaluate(tokens, text, True, texts, words)
         for language in self._languages.values():
             if language is not primary:
-                more, also = language.evaluate(tokens, text, correct=False)
+                more, also = language.evaluate(tokens, text, False, texts, words)
                 evidence.extend(more)
                 explained = explained or also
         return _combine(evidence, explained)

@@ -12,9 +12,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, compress, count
+from operator import add
 
-from bot.escalation.fuzzy import FuzzyCorrector
 from bot.escalation.normalize import SENTENCE_BREAK, Token
 from bot.escalation.patterns import CompiledPattern
 
@@ -22,11 +22,11 @@ Span = tuple[int, int]
 _CACHE_LIMIT = 50_000
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class TextView:
-    """Canonical tokens of one message and the joined string phrases run on."""
+    """Canonical tokens of one message and the joined string phrases run on (read only)."""
 
-    tokens: tuple[Token, ...]
+    tokens: Sequence[Token]
     joined: str
     starts: tuple[int, ...]
     words: frozenset[str]
@@ -83,10 +83,22 @@ class PhraseIndex:
                     self._by_word.setdefault(key[2:], []).append(index)
                 else:
                     self._by_prefix.append((key[2:], index))
-        self._words = frozenset(self._by_word)
-        self._requires = tuple(pattern.requires for pattern in self.patterns)
-        # Which phrases each written word anchors by prefix; words repeat, so remember.
-        self._cache: dict[str, tuple[int, ...]] = {}
+        # Each distinct set of required words is one bit; a phrase needs all of its bits,
+        # and a word of the message sets the bits of the sets it belongs to.
+        bits: dict[frozenset[str], int] = {}
+        self._needs: list[int] = []
+        self._sets_bits: dict[str, int] = {}
+        for pattern in self.patterns:
+            needs = 0
+            for required in pattern.requires:
+                bit = 1 << bits.setdefault(required, len(bits))
+                needs |= bit
+                for word in required:
+                    self._sets_bits[word] = self._sets_bits.get(word, 0) | bit
+            self._needs.append(needs)
+        # What each written word brings: the phrases it anchors (by word or by prefix) and
+        # the bits it sets. Words repeat from message to message, so remember.
+        self._cache: dict[str, tuple[tuple[int, ...], int]] = {}
 
     @property
     def anchor_words(self) -> frozenset[str]:
@@ -96,12 +108,13 @@ class PhraseIndex:
     def anchor_prefixes(self) -> tuple[str, ...]:
         return tuple(prefix for prefix, _ in self._by_prefix)
 
-    def _prefixed_by(self, word: str) -> tuple[int, ...]:
-        anchored = tuple(index for prefix, index in self._by_prefix if word.startswith(prefix))
+    def _lookup(self, word: str) -> tuple[tuple[int, ...], int]:
+        by_prefix = [index for prefix, index in self._by_prefix if word.startswith(prefix)]
+        anchored = (*self._by_word.get(word, ()), *by_prefix)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
-        self._cache[word] = anchored
-        return anchored
+        self._cache[word] = found = (anchored, self._sets_bits.get(word, 0))
+        return found
 
     def candidates(self, words: frozenset[str]) -> list[CompiledPattern]:
         """Phrases whose anchor word (or prefix) occurs in `words`, each once, in file order."""
@@ -109,31 +122,20 @@ class PhraseIndex:
         return [patterns[index] for index in self.candidate_indices(words)]
 
     def candidate_indices(self, words: frozenset[str]) -> list[int]:
-        """Positions of the phrases `candidates` returns."""
+        """Positions of the phrases `candidates` returns: anchored in `words`, with one word
+        of each of their required sets there too."""
         found: set[int] = set()
-        by_word = self._by_word
-        for word in words & self._words:
-            found.update(by_word[word])
-        if self._by_prefix:
-            cache = self._cache
-            for word in words:
-                anchored = cache.get(word)
-                if anchored is None:
-                    anchored = self._prefixed_by(word)
-                if anchored:
-                    found.update(anchored)
+        present = 0
+        cache = self._cache
+        for word in words:
+            anchored, bits = cache.get(word) or self._lookup(word)
+            if anchored:
+                found.update(anchored)
+            present |= bits
         if not found:
             return []
-        requires = self._requires
-        disjoint = words.isdisjoint
-        kept = []
-        for index in sorted(found):
-            for required in requires[index]:
-                if disjoint(required):
-                    break
-            else:
-                kept.append(index)
-        return kept
+        needs = self._needs
+        return [index for index in sorted(found) if needs[index] & present == needs[index]]
 
 
 class PhraseBook:
@@ -154,11 +156,13 @@ class PhraseBook:
         """Every match in `view`, by group, with the phrase that made it."""
         found: dict[str, list[tuple[CompiledPattern, Span]]] = {}
         patterns, names = self.index.patterns, self._names
+        joined, token_span = view.joined, view.token_span
         for index in self.index.candidate_indices(view.words):
             pattern = patterns[index]
-            spans = view.find(pattern)
-            if spans:
-                found.setdefault(names[index], []).extend((pattern, span) for span in spans)
+            for match in pattern.regex.finditer(joined):
+                start, end = token_span(match.start(), match.end())
+                if end > start:
+                    found.setdefault(names[index], []).append((pattern, (start, end)))
         return found
 
 
@@ -167,53 +171,63 @@ class Rewriter:
 
     def __init__(self, rewrites: Mapping[tuple[str, ...], tuple[str, ...]]) -> None:
         self.first_words = frozenset(source[0] for source in rewrites)
-        self._by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self._by_first: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
         for source, target in sorted(rewrites.items(), key=lambda item: -len(item[0])):
-            self._by_first.setdefault(source[0], []).append((source, target))
+            self._by_first.setdefault(source[0], []).append((list(source), target))
 
-    def apply(self, tokens: Sequence[Token]) -> Sequence[Token]:
-        if self.first_words.isdisjoint([token.text for token in tokens]):
+    def apply(self, tokens: Sequence[Token], texts: list[str] | None = None) -> Sequence[Token]:
+        """The tokens rewritten; the very same sequence when nothing was. `texts`, when
+        given, are the tokens' texts."""
+        if texts is None:
+            texts = [token.text for token in tokens]
+        by_first = self._by_first
+        if by_first.keys().isdisjoint(texts):
             return tokens
         out: list[Token] = []
-        index = 0
-        count = len(tokens)
-        while index < count:
-            token = tokens[index]
-            options = self._by_first.get(token.text)
-            if options:
-                for source, target in options:
-                    size = len(source)
-                    if index + size <= count and all(
-                        tokens[index + k].text == source[k] for k in range(1, size)
-                    ):
-                        end = tokens[index + size - 1].end
-                        out.extend(Token(word, token.start, end) for word in target)
-                        index += size
-                        break
-                else:
-                    out.append(token)
-                    index += 1
-            else:
-                out.append(token)
-                index += 1
+        done = 0  # tokens before this one are in `out` already
+        for index in compress(count(), map(by_first.__contains__, texts)):
+            if index < done:
+                continue  # part of what was just rewritten
+            for source, target in by_first[texts[index]]:
+                size = len(source)
+                if texts[index : index + size] == source:
+                    out.extend(tokens[done:index])
+                    start, end = tokens[index].start, tokens[index + size - 1].end
+                    out.extend(Token(word, start, end) for word in target)
+                    done = index + size
+                    break
+        if not done:
+            return tokens
+        out.extend(tokens[done:])
         return out
 
 
-def correct_tokens(tokens: Sequence[Token], corrector: FuzzyCorrector) -> Sequence[Token]:
-    """The tokens with misspelled lexicon words replaced."""
-    fixed = corrector.correct_all([token.text for token in tokens])
-    if fixed is None:
-        return tokens
+def corrected(tokens: Sequence[Token], words: list[str]) -> list[Token]:
+    """The tokens with their texts replaced by `words` (their spelling corrected, fuzzy.py)."""
     return [
         token if word == token.text else Token(word, token.start, token.end)
-        for token, word in zip(tokens, fixed, strict=True)
+        for token, word in zip(tokens, words, strict=True)
     ]
 
 
-def build_view(tokens: Sequence[Token], rewriter: Rewriter) -> TextView:
-    """Rewrite and join (already corrected) tokens for one lexicon."""
-    final = rewriter.apply(tokens)
-    parts = [token.text for token in final]
-    joined = " ".join(parts) + " " if parts else ""
-    starts = tuple(accumulate([len(part) + 1 for part in parts[:-1]], initial=0)) if parts else ()
-    return TextView(tuple(final), joined, starts, frozenset(parts))
+def build_view(
+    tokens: Sequence[Token],
+    rewriter: Rewriter,
+    texts: list[str] | None = None,
+    words: frozenset[str] | None = None,
+) -> TextView:
+    """Rewrite and join (already corrected) tokens for one lexicon; `texts` and `words`,
+    when given, are the tokens' texts in order and as a set."""
+    if texts is None:
+        texts = [token.text for token in tokens]
+    rewritten = rewriter.apply(tokens, texts)
+    if rewritten is not tokens:
+        tokens = rewritten
+        texts = [token.text for token in tokens]
+        words = None
+    if words is None:
+        words = frozenset(texts)
+    joined = " ".join(texts) + " " if texts else ""
+    # Where each token starts in `joined`: the lengths before it, plus one space each.
+    starts = tuple(map(add, accumulate(map(len, texts), initial=0), range(len(texts))))
+    return TextView(tokens, joined, starts, words)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
-from bot.escalation.evaluate import EXAMPLES_DIR
+from bot.escalation import learned
+from bot.escalation.evaluate import EXAMPLES_DIR, load_labelled
 from bot.escalation.learned import (
+    DEFAULT_THRESHOLDS,
     BackstoppedRiskDetector,
     LearnedRiskModel,
     Thresholds,
     default_model,
+    learned_level,
 )
 from bot.escalation.risk import default_detector, default_lexicon_detector
 from bot.escalation.types import NO_RISK, Evidence, RiskAssessment, RiskLevel
@@ -122,3 +127,86 @@ def test_a_raised_concern_keeps_the_lexicons_category(model: LearnedRiskModel) -
     assert assessment.level == HIGH
     assert assessment.category == "relapse"
     assert assessment.evidence[1] == evidence
+
+
+def _example_texts() -> list[str]:
+    """Every labelled example, a few written LOUD, and the messy spacing, accents, emoji
+    and compatibility characters real texts have."""
+    texts = [m.text for m in load_labelled(EXAMPLES_DIR)]
+    return [
+        *texts,
+        *(text.upper() for text in texts[::10]),
+        "  Tomé   las\tpastillas \n ayer  ",
+        "ÉL SE FUE 😢😢 ok…",
+        "ﬁnally İ ① ㎒ done",
+        "",
+        "   ",
+    ]
+
+
+def test_the_ngrams_are_scikit_learns(model: LearnedRiskModel) -> None:
+    """The n-grams looked up word by word are the ones scikit-learn's analyzers give, in order."""
+    for text in _example_texts():
+        assert model.ngrams(text) == model.reference_ngrams(text), text
+
+
+def test_the_fast_score_agrees_on_every_example(model: LearnedRiskModel) -> None:
+    """On every example the dot product gives scikit-learn's probabilities."""
+    texts = _example_texts()
+    for text, (none, concern, crisis) in zip(texts, model.probabilities(texts), strict=True):
+        score = model.score(text)
+        assert score.crisis == pytest.approx(crisis, abs=1e-9), text
+        assert score.concern == pytest.approx(concern, abs=1e-9), text
+        assert 1 - score.any_risk == pytest.approx(none, abs=1e-9), text
+
+
+def test_a_score_without_its_ngrams_is_the_same_score(model: LearnedRiskModel) -> None:
+    """Leaving the n-grams out changes no probability."""
+    for text in _example_texts()[::7]:
+        full, bare = model.score(text), model.score(text, explain=False)
+        assert (bare.crisis, bare.concern, bare.features) == (full.crisis, full.concern, ())
+
+
+@pytest.mark.parametrize("level", [HIGH, CONCERN])
+def test_the_fast_category_is_scikit_learns(model: LearnedRiskModel, level: RiskLevel) -> None:
+    """On every example the category by dot product is the one scikit-learn ranks first."""
+    texts = _example_texts()
+    expected = model.reference_categories(texts, level)
+    assert [model.category(text, level) for text in texts] == expected
+
+
+def test_a_near_tie_between_categories_is_left_to_scikit_learn(
+    model: LearnedRiskModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When two categories are about as likely, scikit-learn's own ranking decides."""
+    asked: list[str] = []
+    reference = model.reference_categories
+
+    def ranked_by_scikit_learn(texts: Sequence[str], level: RiskLevel) -> list[str]:
+        asked.extend(texts)
+        return reference(texts, level)
+
+    monkeypatch.setattr(learned, "_CATEGORY_TIE", float("inf"))  # every pair is a near tie
+    monkeypatch.setattr(model, "reference_categories", ranked_by_scikit_learn)
+    texts = [text for text, _ in UNSEEN_CRISES]
+    assert [model.category(text, HIGH) for text in texts] == reference(texts, HIGH)
+    assert asked == texts
+
+
+def test_the_fast_level_is_the_scores_level(model: LearnedRiskModel) -> None:
+    """Adding the weights up word by word decides every example as its score does."""
+    for text in _example_texts():
+        assert model.level(text, DEFAULT_THRESHOLDS) == learned_level(
+            model.score(text), DEFAULT_THRESHOLDS
+        ), text
+
+
+def test_a_message_right_at_a_threshold_is_scored_exactly(model: LearnedRiskModel) -> None:
+    """A probability exactly on a threshold counts as reaching it, whatever the order of
+    additions would have rounded it to."""
+    for text, _ in UNSEEN_CRISES:
+        score = model.score(text)
+        at_high = Thresholds(high=score.crisis, concern=2.0)
+        assert model.level(text, at_high) == HIGH
+        at_concern = Thresholds(high=2.0, concern=score.any_risk)
+        assert model.level(text, at_concern) == CONCERN

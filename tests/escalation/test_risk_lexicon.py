@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from bot.escalation.lexicon import LexiconError, load_lexicon
-from bot.escalation.normalize import tokenize
-from bot.escalation.patterns import compile_pattern
-from bot.escalation.view import PhraseBook, Rewriter, build_view
+from bot.escalation.evaluate import EXAMPLES_DIR, load_labelled
+from bot.escalation.lexicon import Lexicon, LexiconError, load_lexicon
+from bot.escalation.normalize import Token, tokenize
+from bot.escalation.patterns import CompiledPattern, compile_pattern
+from bot.escalation.view import PhraseBook, PhraseIndex, Rewriter, build_view
 
 LEXICONS = Path(__file__).resolve().parents[2] / "data" / "risk"
 
@@ -54,3 +56,79 @@ def test_a_phrase_book_finds_each_group_with_one_lookup() -> None:
     found = book.find(view)
     assert sorted(found) == ["goodbye", "places"]
     assert [span for _, span in found["places"]] == [(2, 3)]
+
+
+def _every_phrase(lexicon: Lexicon) -> list[CompiledPattern]:
+    return [
+        *(pattern for entry in lexicon.entries for pattern in entry.patterns),
+        *lexicon.farewell, *lexicon.goodbye, *lexicon.places, *lexicon.idioms,
+        *lexicon.contexts, *lexicon.hedges, *lexicon.negation_phrases, *lexicon.history,
+        *lexicon.recent, *lexicon.resolution, *lexicon.stories, *lexicon.timeline,
+        *lexicon.means, *lexicon.serious,
+    ]
+
+
+def _could_match(pattern: CompiledPattern, words: frozenset[str]) -> bool:
+    """The rule the index implements, read plainly: an anchor word (or prefix) is there,
+    and a word of each required set."""
+    anchored = any(
+        key[2:] in words if key.startswith("w:") else any(w.startswith(key[2:]) for w in words)
+        for key in pattern.anchors
+    )
+    return anchored and all(not words.isdisjoint(required) for required in pattern.requires)
+
+
+def _example_words() -> list[frozenset[str]]:
+    messages = load_labelled(EXAMPLES_DIR)
+    return [frozenset(token.text for token in tokenize(m.text)) for m in messages]
+
+
+@pytest.mark.parametrize("name", ["en.yml", "es.yml"])
+def test_the_phrase_index_offers_exactly_the_phrases_that_could_match(name: str) -> None:
+    """On every example's words the index offers each phrase whose anchor and required
+    words are there, in file order, and no other."""
+    phrases = _every_phrase(load_lexicon(LEXICONS / name))
+    index = PhraseIndex(phrases)
+    for words in _example_words()[::3]:
+        expected = [i for i, pattern in enumerate(phrases) if _could_match(pattern, words)]
+        assert index.candidate_indices(words) == expected, sorted(words)
+
+
+def _rewritten_plainly(
+    rewrites: Mapping[tuple[str, ...], tuple[str, ...]], tokens: list[Token]
+) -> list[Token]:
+    """Texting forms replaced from left to right, the longest form first at each place."""
+    forms = sorted(rewrites.items(), key=lambda item: -len(item[0]))
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        for source, target in forms:
+            if tuple(t.text for t in tokens[index : index + len(source)]) == source:
+                end = tokens[index + len(source) - 1].end
+                out.extend(Token(word, tokens[index].start, end) for word in target)
+                index += len(source)
+                break
+        else:
+            out.append(tokens[index])
+            index += 1
+    return out
+
+
+@pytest.mark.parametrize("name", ["en.yml", "es.yml"])
+def test_texting_forms_are_rewritten_as_read_plainly(name: str) -> None:
+    """On every example the rewriter gives the plain left-to-right reading, and a view
+    built from the tokens' texts given up front is the view built from the tokens."""
+    rewrites = load_lexicon(LEXICONS / name).rewrites
+    rewriter = Rewriter(rewrites)
+    for message in load_labelled(EXAMPLES_DIR):
+        tokens = tokenize(message.text)
+        assert list(rewriter.apply(tokens)) == _rewritten_plainly(rewrites, tokens)
+        texts = [token.text for token in tokens]
+        given, built = (
+            (list(view.tokens), view.joined, view.starts, view.words)
+            for view in (
+                build_view(tokens, rewriter, texts, frozenset(texts)),
+                build_view(tokens, rewriter),
+            )
+        )
+        assert given == built, message.text
