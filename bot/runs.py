@@ -259,6 +259,7 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
     """Carry out a step's effects in the turn's transaction."""
     session = turn.session
     follow_up: str | None = None
+    timers_cancelled = False
     for effect in step.effects:
         if isinstance(effect, Send):
             if turn.crisis_sent and effect.kind != "closing":
@@ -279,8 +280,7 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
                 loinc=dict(effect.loinc),
                 recorded_at=turn.now,
             )
-            session.add(result)
-            session.flush()
+            session.add(result)  # written at the next flush, with the run it belongs to
             record_outcome(session, client_id=run.client_id, context=step.state.context,
                            values=effect.values, now=turn.now)
         elif isinstance(effect, RaiseEscalation):
@@ -298,8 +298,10 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
             page_if_raised(session, raised, turn.services.paging, turn.now)
         elif isinstance(effect, SetTimer):
             session.add(TimedEvent(**timer_columns(turn, effect), flow_run=run))
+            timers_cancelled = False
         elif isinstance(effect, CancelTimers):
             cancel_run_timers(session, run)
+            timers_cancelled = True
         elif isinstance(effect, Finished):
             pass  # the state below carries the status
         elif isinstance(effect, StartFlow):
@@ -313,9 +315,10 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
     if state.status not in LIVE_STATUSES:
         run.active_client_id = None
         run.ended_at = turn.now
-        cancel_run_timers(session, run)
-        session.flush()  # the client's one live conversation is free from here on
+        if not timers_cancelled:
+            cancel_run_timers(session, run)
     if follow_up is not None and run.active_client_id is None and not turn.crisis_sent:
+        session.flush()  # the client's one live conversation is free before the next
         start_flow(turn, follow_up)
 
 

@@ -33,7 +33,7 @@ from bot.escalation.paging import fire_page_resend
 from bot.flows.effects import Expire, Timeout
 from bot.outbox import PRIORITY_SCHEDULED
 from bot.runs import Turn, advance_run, client_timezone, preferred_contact
-from bot.scheduling.firing import BatchFacts, fire_scheduled
+from bot.scheduling.firing import FLOW_TIMERS, BatchFacts, fire_scheduled
 from bot.scheduling.quiet import next_allowed, parse_hhmm
 from bot.scheduling.service import CHECKIN, SCHEDULED_KINDS, note_unanswered
 from bot.services import Services
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 FIRE_BATCH = 100  # events fired per transaction
 ROUND_LIMIT = 500  # events fired per call of `fire_due`, unless told otherwise
 POSTGRES_FIRING_THREADS = 2
-FLOW_TIMERS = frozenset({"flow_reminder", "flow_expiry"})
 
 
 def next_due(session: Session, until: datetime) -> TimedEvent | None:
@@ -260,7 +259,9 @@ def _fire_flow_timer(session: Session, services: Services, event: TimedEvent,
         advance_run(turn, run, Timeout(step_id=str(payload.get("step_id", "")), token=token))
     else:
         advance_run(turn, run, Expire(token=token))
-        if run.status == "expired" and _scheduled_checkin(session, run.id):
+        began_by_checkin = (run.id in facts.checkin_runs if facts is not None
+                            else _scheduled_checkin(session, run.id))
+        if run.status == "expired" and began_by_checkin:
             note_unanswered(session, clinic, client, now)
 
 

@@ -49,6 +49,8 @@ from bot.store.models import (
     TimedEvent,
 )
 
+FLOW_TIMERS = frozenset({"flow_reminder", "flow_expiry"})  # a question's reminder, expiry
+
 # How far back a batch looks for conversations already begun: a local day
 # (at most 25 hours, on the night clocks go back) holds no earlier start.
 STARTS_LOOKBACK = timedelta(days=2)
@@ -69,6 +71,7 @@ class BatchFacts:
     scheduled: dict[int, list[TimedEvent]]
     starts: dict[int, list[datetime]]
     contacts: dict[int, ContactPoint]
+    checkin_runs: set[int] = field(default_factory=set)  # runs a due check-in began
     begun: StartBatch = field(default_factory=StartBatch)  # written as the batch ends
 
     @classmethod
@@ -78,6 +81,11 @@ class BatchFacts:
         facts = cls(frozenset(ids), {}, defaultdict(list), defaultdict(list), {})
         if not ids:
             return facts
+        timed_runs = {event.flow_run_id for event in events
+                      if event.kind in FLOW_TIMERS and event.flow_run_id is not None}
+        if timed_runs:
+            facts.checkin_runs.update(session.scalars(select(TimedEvent.flow_run_id).where(
+                TimedEvent.flow_run_id.in_(timed_runs), TimedEvent.kind == CHECKIN)))
         for run in session.scalars(select(FlowRun).where(FlowRun.active_client_id.in_(ids))):
             assert run.active_client_id is not None
             facts.live_runs[run.active_client_id] = run
@@ -91,7 +99,7 @@ class BatchFacts:
         for client_id, done_at in session.execute(
                 select(TimedEvent.client_id, TimedEvent.done_at).where(
                     TimedEvent.client_id.in_(ids), TimedEvent.kind.in_(SCHEDULED_KINDS),
-                    TimedEvent.status == "done", TimedEvent.flow_run_id.is_not(None),
+                    TimedEvent.status == "done",  # as `scheduled_started_between`
                     TimedEvent.done_at >= now - STARTS_LOOKBACK)):
             if client_id is not None and done_at is not None:
                 facts.starts[client_id].append(done_at)

@@ -237,9 +237,13 @@ _PENDING = (select(TimedEvent)
             .where(TimedEvent.client_id == bindparam("client_id"),
                    TimedEvent.kind == bindparam("kind"), TimedEvent.status == "pending")
             .order_by(TimedEvent.due_at))
+# A scheduled event is `done` exactly when it began a conversation (firing sets
+# its run with that status), so these queries need no test of `flow_run_id`: a
+# test the planner, with statistics from before any run, may answer by reading
+# every event that has one.
 _STARTED_BETWEEN = select(TimedEvent.id).where(
     TimedEvent.client_id == bindparam("client_id"), TimedEvent.kind.in_(SCHEDULED_KINDS),
-    TimedEvent.status == "done", TimedEvent.flow_run_id.is_not(None),
+    TimedEvent.status == "done",
     TimedEvent.done_at >= bindparam("start"), TimedEvent.done_at < bindparam("end"))
 
 
@@ -296,11 +300,10 @@ def note_unanswered(session: Session, clinic: Clinic, client: Client, now: datet
     (a `concern`, category `disengagement`). True when one was raised."""
     recent = session.scalars(
         select(TimedEvent).where(TimedEvent.client_id == client.id, TimedEvent.kind == CHECKIN,
-                                 TimedEvent.status == "done",
-                                 TimedEvent.flow_run_id.is_not(None))
+                                 TimedEvent.status == "done")  # done: it began a run
         .order_by(TimedEvent.done_at.desc(), TimedEvent.id.desc()).limit(in_a_row)
     ).all()
-    if len(recent) < in_a_row:
+    if len(recent) < in_a_row or any(event.flow_run_id is None for event in recent):
         return False
     runs = [session.get(FlowRun, event.flow_run_id) for event in recent]
     if not all(run is not None and run.status == "expired" for run in runs):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.store.base import Base, created_at_column
@@ -115,8 +115,14 @@ class TimedEvent(Base):
 
     __tablename__ = "timed_events"
     __table_args__ = (
-        Index("ix_timed_events_status_due_at", "status", "due_at"),
-        Index("ix_timed_events_client_id_kind", "client_id", "kind"),
+        # Claiming due events: pending ones only, so that no status-led index
+        # tempts the planner when it asks for a client's done events.
+        Index("ix_timed_events_pending_due_at", "due_at", "id",
+              postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+        # A client's recent check-ins of one kind (disengagement, the daily cap).
+        Index("ix_timed_events_client_id_kind_status_done_at",
+              "client_id", "kind", "status", "done_at"),
         # A client's pending events (firing asks once per event): without it,
         # SQLite walks every pending event of every client.
         Index("ix_timed_events_client_id_status_due_at", "client_id", "status", "due_at"),

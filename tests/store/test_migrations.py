@@ -15,7 +15,7 @@ from bot.store.db import REPO_ROOT, make_engine, session_factory, upgrade
 from bot.store.models import Base, Clinic
 from tests.store.factories import make_clinic
 
-HEAD = "0002_timed_events_client_status"  # the newest migration
+HEAD = "0003_timed_events_client_done"  # the newest migration
 
 
 def _differences(url: str) -> list[object]:
