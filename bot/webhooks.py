@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -44,6 +45,19 @@ async def _signed_twilio_form(request: Request) -> dict[str, str]:
     return form
 
 
+# Inbound messages handled at once per process: enough to keep the database
+# busy, few enough that a burst queues here instead of in dozens of threads
+# taking turns at the interpreter lock (which slows every one of them).
+CONCURRENT_HANDLERS = 8
+
+
+def _handlers(request: Request) -> CapacityLimiter:
+    limiter: CapacityLimiter | None = getattr(request.app.state, "handlers", None)
+    if limiter is None:
+        limiter = request.app.state.handlers = CapacityLimiter(CONCURRENT_HANDLERS)
+    return limiter
+
+
 def _e164(number: str) -> str:
     try:
         return normalize_phone(number)
@@ -64,7 +78,7 @@ async def twilio_sms(request: Request) -> Response:
     inbound = InboundMessage(channel="sms", address=_e164(form["From"]), text=form["Body"],
                              provider_id=form["MessageSid"], received_at=tether.clock.now(),
                              to=form.get("To"))
-    await run_in_threadpool(tether.handle, inbound)
+    await to_thread.run_sync(tether.handle, inbound, limiter=_handlers(request))
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
