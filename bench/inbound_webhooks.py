@@ -68,6 +68,15 @@ def requests(url: str, phones: list[str], texts: list[str], count: int) -> list[
     return built
 
 
+async def read_response(reader: asyncio.StreamReader) -> bool:
+    """Read one HTTP response off a keep-alive connection; True for a 200."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    await reader.readexactly(length)
+    return head.startswith(b"HTTP/1.1 200")
+
+
 async def post_all(port: int, batch: list[bytes], concurrency: int,
                    seconds: float) -> tuple[list[float], int, float]:
     """Post `batch` over `concurrency` connections; latencies, failures, elapsed."""
@@ -85,13 +94,9 @@ async def post_all(port: int, batch: list[bytes], concurrency: int,
                     return
                 begin = time.perf_counter()
                 writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)
-                await reader.readexactly(length)
+                ok = await read_response(reader)
                 latencies.append(time.perf_counter() - begin)
-                if not head.startswith(b"HTTP/1.1 200"):
-                    failures += 1
+                failures += not ok
         finally:
             writer.close()
 
@@ -116,13 +121,9 @@ async def post_at_rate(port: int, batch: list[bytes], rate: float, connections: 
         nonlocal failures
         reader, writer = await free.get()
         writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
-        await reader.readexactly(length)
+        ok = await read_response(reader)
         latencies.append(time.perf_counter() - due)
-        if not head.startswith(b"HTTP/1.1 200"):
-            failures += 1
+        failures += not ok
         free.put_nowait((reader, writer))
 
     start = time.perf_counter()

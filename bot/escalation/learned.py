@@ -204,6 +204,23 @@ class _Analyzer:
     shown: bool  # whether its n-grams are quoted as evidence
 
 
+def _add_normalised(logits: list[float], square: float, none: float, concern: float,
+                    crisis: float) -> None:
+    """Add one analyzer's dot products to the logits, its tf-idf vector normalised."""
+    norm = math.sqrt(square)
+    logits[0] += none / norm
+    logits[1] += concern / norm
+    logits[2] += crisis / norm
+
+
+def _crisis_and_concern(logits: list[float]) -> tuple[float, float]:
+    """P(crisis) and P(concern) of the logits (none, concern, crisis), by softmax."""
+    top = max(logits)
+    exps = [math.exp(z - top) for z in logits]
+    total = sum(exps)
+    return exps[2] / total, exps[1] / total
+
+
 class LearnedRiskModel:
     """A three-class (none, concern, crisis) text classifier, fitted at construction."""
 
@@ -310,15 +327,9 @@ class LearnedRiskModel:
                     crisis += tf * w_crisis
                 if shown and len(grams[column]) > 2:  # whole words read better than "e ", "qu"
                     contributions[grams[column]] = tf * (w_crisis - w_none)
-            norm = math.sqrt(square)
-            logits[0] += none / norm
-            logits[1] += concern / norm
-            logits[2] += crisis / norm
-        top = max(logits)
-        exps = [math.exp(z - top) for z in logits]
-        total = sum(exps)
+            _add_normalised(logits, square, none, concern, crisis)
         heaviest = sorted(contributions.items(), key=lambda item: -item[1])
-        return Score(exps[2] / total, exps[1] / total, tuple(heaviest))
+        return Score(*_crisis_and_concern(logits), tuple(heaviest))
 
     def level(self, text: str, thresholds: Thresholds) -> RiskLevel:
         """`learned_level` of the message's `score`, found faster: its weights are added up
@@ -343,14 +354,8 @@ class LearnedRiskModel:
                         none += (tf - n) * w_none
                         concern += (tf - n) * w_concern
                         crisis += (tf - n) * w_crisis
-            norm = math.sqrt(square)
-            logits[0] += none / norm
-            logits[1] += concern / norm
-            logits[2] += crisis / norm
-        top = max(logits)
-        exps = [math.exp(z - top) for z in logits]
-        total = sum(exps)
-        score = Score(exps[2] / total, exps[1] / total, ())
+            _add_normalised(logits, square, none, concern, crisis)
+        score = Score(*_crisis_and_concern(logits), ())
         if (
             abs(score.crisis - thresholds.high) < _NEAR
             or abs(score.any_risk - thresholds.concern) < _NEAR

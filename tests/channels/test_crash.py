@@ -68,12 +68,6 @@ class Provider:
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as fake:
-        yield fake
-
-
-@pytest.fixture
 def database(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine

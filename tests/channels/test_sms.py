@@ -4,7 +4,6 @@ opt-outs, rate limits, outages and pacing, as the outbox sender sees them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,12 +20,6 @@ from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, CLINIC_NUMBER, FakeTwili
 
 SERVICE_SID = "MG" + "1" * 32
 PUBLIC_URL = "https://tether.example.org"
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as fake:
-        yield fake
 
 
 @pytest.fixture

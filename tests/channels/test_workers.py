@@ -32,12 +32,6 @@ CLIENTS = 60
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as fake:
-        yield fake
-
-
-@pytest.fixture
 def database(postgresql_url: str) -> Iterator[Engine]:
     engine = make_engine(postgresql_url)
     yield engine
