@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.escalation.paging import page_if_raised
@@ -32,6 +32,7 @@ from bot.flows.schema import Flow
 from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, outbound_columns, queue_message
 from bot.scheduling.service import record_outcome
 from bot.services import Services
+from bot.store.base import Base
 from bot.store.models import (
     Client,
     Clinic,
@@ -170,6 +171,14 @@ def timer_columns(turn: Turn, effect: SetTimer) -> dict[str, Any]:
             "status": "pending", "created_at": turn.now}
 
 
+def _table(model: type[Base]) -> Table:
+    """The model's table: a batch's rows go in as plain rows (Core), without the
+    per-row bookkeeping of ORM bulk inserts; they are the same columns."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 @dataclass
 class _Start:
     event: TimedEvent
@@ -188,6 +197,11 @@ class StartBatch:
     rows are those `start_flow` writes, from the same column builders."""
 
     starts: list[_Start] = field(default_factory=list)
+    planned: list[dict[str, Any]] = field(default_factory=list)  # timed events of no run
+
+    def plan(self, columns: dict[str, Any]) -> None:
+        """Insert a timed event (a next check-in) with the batch's others."""
+        self.planned.append({**columns, "flow_run_id": None})
 
     def start(self, turn: Turn, flow_id: str, context: Mapping[str, str],
               event: TimedEvent) -> bool:
@@ -218,15 +232,16 @@ class StartBatch:
         """Insert the batch's runs, messages, outbox rows and timers, linking
         each to the ids the one before returned, and name each event's run.
         The session's own changes are flushed after, at commit."""
-        if not self.starts:
+        if not self.starts and not self.planned:
             return
         with session.no_autoflush:
+            runs, sent = _table(FlowRun), _table(Message)
             run_ids = session.scalars(
-                insert(FlowRun).returning(FlowRun.id, sort_by_parameter_order=True),
-                [start.run for start in self.starts]).all()
+                insert(runs).returning(runs.c.id, sort_by_parameter_order=True),
+                [start.run for start in self.starts]).all() if self.starts else []
             messages: list[dict[str, Any]] = []
             outbox: list[dict[str, Any]] = []
-            timers: list[dict[str, Any]] = []
+            timers: list[dict[str, Any]] = list(self.planned)
             for start, run_id in zip(self.starts, run_ids, strict=True):
                 start.event.flow_run_id = run_id
                 for message, row in start.sends:
@@ -235,14 +250,15 @@ class StartBatch:
                 timers.extend({**timer, "flow_run_id": run_id} for timer in start.timers)
             if messages:
                 message_ids = session.scalars(
-                    insert(Message).returning(Message.id, sort_by_parameter_order=True),
+                    insert(sent).returning(sent.c.id, sort_by_parameter_order=True),
                     messages).all()
-                session.execute(insert(Outbox), [
+                session.execute(insert(_table(Outbox)), [
                     {**row, "message_id": message_id}
                     for row, message_id in zip(outbox, message_ids, strict=True)])
             if timers:
-                session.execute(insert(TimedEvent), timers)
+                session.execute(insert(_table(TimedEvent)), timers)
         self.starts.clear()
+        self.planned.clear()
 
 
 def advance_run(turn: Turn, run: FlowRun, event: Event) -> Step:

@@ -32,6 +32,7 @@ from bot.scheduling.service import (
     REFILL_REMINDER,
     SCHEDULED_KINDS,
     client_zone,
+    next_checkin,
     plan_checkin,
     scheduled_started_between,
 )
@@ -276,7 +277,12 @@ def _plan_following(session: Session, event: TimedEvent, payload: dict[str, Any]
     after = max(occurs_at, now - planner.grace_for(flow_id))
     if facts is None:
         plan_checkin(session, enrollment, after=after, now=now)
-    else:  # the batch's inserts go together at its end
-        plan_checkin(session, enrollment, after=after, now=now,
-                     pending=facts.pending_checkins(enrollment.client_id, enrollment.id))
+        return
+    # As `plan_checkin`, from what the batch read; the new event is inserted with
+    # the batch's other timed events when it ends.
+    for stale in facts.pending_checkins(enrollment.client_id, enrollment.id):
+        stale.status = "cancelled"
+    columns = next_checkin(session, enrollment, after=after, now=now)
+    if columns is not None:
+        facts.begun.plan(columns)
 

@@ -90,20 +90,27 @@ def enroll(session: Session, *, client: Client, flow_id: str, schedule: str, now
 
 
 def plan_checkin(session: Session, enrollment: Enrollment, *, after: datetime,
-                 now: datetime, pending: list[TimedEvent] | None = None) -> TimedEvent | None:
+                 now: datetime) -> TimedEvent | None:
     """Plan the enrollment's next check-in after `after` (replacing any
-    pending one); None when the schedule has ended. A caller that has read the
-    enrollment's pending check-ins already passes them as `pending`; the new
-    event is then left to the session's next flush instead of flushed here."""
-    client = session.get(Client, enrollment.client_id)
-    assert client is not None
-    if pending is None:
-        _cancel(session, client.id, CHECKIN, "enrollment_id", enrollment.id)
-    else:
-        for stale in pending:
-            stale.status = "cancelled"
+    pending one); None when the schedule has ended."""
+    _cancel(session, enrollment.client_id, CHECKIN, "enrollment_id", enrollment.id)
+    columns = next_checkin(session, enrollment, after=after, now=now)
+    if columns is None:
+        return None
+    event = TimedEvent(**columns)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def next_checkin(session: Session, enrollment: Enrollment, *, after: datetime,
+                 now: datetime) -> dict[str, Any] | None:
+    """The columns of the enrollment's next check-in after `after` (a pending
+    `checkin_due` event); None when the enrollment or its schedule has ended."""
     if not enrollment.active:
         return None
+    client = session.get(Client, enrollment.client_id)
+    assert client is not None
     tz = client_zone(session, client)
     schedule = parse_schedule(enrollment.schedule)
     start = enrollment.start_date or enrollment.created_at.astimezone(ZoneInfo(tz)).date()
@@ -111,17 +118,11 @@ def plan_checkin(session: Session, enrollment: Enrollment, *, after: datetime,
     if found is None:
         return None
     instant, wall = found
-    event = TimedEvent(
-        clinic_id=client.clinic_id, client_id=client.id, kind=CHECKIN, due_at=instant,
-        payload={"enrollment_id": enrollment.id, "flow_id": enrollment.flow_id,
-                 "local_time": wall.isoformat(timespec="minutes"),
-                 "occurs_at": instant.isoformat()},
-        status="pending", created_at=now,
-    )
-    session.add(event)
-    if pending is None:
-        session.flush()
-    return event
+    return {"clinic_id": client.clinic_id, "client_id": client.id, "kind": CHECKIN,
+            "due_at": instant, "status": "pending", "created_at": now,
+            "payload": {"enrollment_id": enrollment.id, "flow_id": enrollment.flow_id,
+                        "local_time": wall.isoformat(timespec="minutes"),
+                        "occurs_at": instant.isoformat()}}
 
 
 def end_enrollment(session: Session, enrollment: Enrollment) -> None:
