@@ -72,7 +72,8 @@ class BatchFacts:
     scheduled: dict[int, list[TimedEvent]]
     starts: dict[int, list[datetime]]
     contacts: dict[int, ContactPoint]
-    checkin_runs: set[int] = field(default_factory=set)  # runs a due check-in began
+    checkin_runs: set[int] = field(default_factory=set)  # of the batch's timers' runs, those
+    # a due check-in began (for every client in the batch, unlike the facts above)
     begun: StartBatch = field(default_factory=StartBatch)  # written as the batch ends
 
     @classmethod
@@ -80,13 +81,15 @@ class BatchFacts:
         counts = Counter(event.client_id for event in events if event.client_id is not None)
         ids = [client_id for client_id, count in counts.items() if count == 1]
         facts = cls(frozenset(ids), {}, defaultdict(list), defaultdict(list), {})
-        if not ids:
-            return facts
+        # For every question timer of the batch, whoever its client: an expiry
+        # asks it to decide whether an unanswered check-in counts as missed.
         timed_runs = {event.flow_run_id for event in events
                       if event.kind in FLOW_TIMERS and event.flow_run_id is not None}
         if timed_runs:
             facts.checkin_runs.update(session.scalars(select(TimedEvent.flow_run_id).where(
                 TimedEvent.flow_run_id.in_(timed_runs), TimedEvent.kind == CHECKIN)))
+        if not ids:
+            return facts
         for run in session.scalars(select(FlowRun).where(FlowRun.active_client_id.in_(ids))):
             assert run.active_client_id is not None
             facts.live_runs[run.active_client_id] = run

@@ -19,7 +19,15 @@ from bot.scheduling.service import enroll
 from bot.seed import create_client, create_clinic
 from bot.services import Services, build_services
 from bot.store.db import create_all, make_engine, session_factory
-from bot.store.models import Client, ContactPoint, FlowRun, Message, Outbox, TimedEvent
+from bot.store.models import (
+    Client,
+    ContactPoint,
+    Escalation,
+    FlowRun,
+    Message,
+    Outbox,
+    TimedEvent,
+)
 from bot.timers import fire, fire_due_together, next_due
 from tests.scheduling.helpers import CHICAGO, NOW, local
 
@@ -145,3 +153,39 @@ def test_batches_end_every_client_as_firing_one_by_one_does(
         queued = Counter(session.scalars(select(Outbox.message_id)))
     assert {run_id for _, run_id in texts} == begun
     assert queued == Counter(message_id for message_id, _ in texts)
+
+
+def test_an_expiry_batched_with_the_same_clients_check_in_still_flags_disengagement(
+    engine: Engine, services: Services
+) -> None:
+    """The third unanswered check-in expires overnight; the app, down until the next
+    check-in, fires that expiry and the check-in in one batch: the navigator is
+    still asked to follow up."""
+    sessions = session_factory(engine)
+    with sessions() as session:
+        clinic = create_clinic(session, clinic_id="demo", name="Riverside Health",
+                               timezone=CHICAGO, crisis_line="(555) 010-0199",
+                               contact_phone="(555) 010-0100",
+                               program_name="Riverside outpatient program", now=NOW)
+        person = create_client(session, clinic=clinic, first_name="Ana", now=NOW)
+        session.add(ContactPoint(client_id=person.id, channel="simulator", address="sim-ana"))
+        session.flush()
+        enroll(session, client=person, flow_id="adherence", schedule="daily 11:00", now=NOW,
+               known_flows=services.flows)
+        session.commit()
+    for day in (1, 2, 3):
+        # The check-in, its reminder three hours on, its expiry twelve hours on
+        # (the third day's is missed: the app is down overnight).
+        for hour in (11, 14, 23) if day < 3 else (11, 14):
+            fire_due_together(sessions, services, local(2027, 3, day, hour, 1), 1)
+    with sessions() as session:
+        due = session.scalars(select(TimedEvent.kind).where(
+            TimedEvent.status == "pending", TimedEvent.due_at <= local(2027, 3, 4, 11, 1)))
+        assert sorted(due) == ["checkin_due", "flow_expiry"]  # one batch, one client
+
+    fire_due_together(sessions, services, local(2027, 3, 4, 11, 1), 1)
+
+    with sessions() as session:
+        flagged = session.scalars(select(Escalation.category).where(
+            Escalation.client_id == person.id)).all()
+    assert flagged == ["disengagement"]
