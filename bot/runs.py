@@ -4,7 +4,7 @@ run's timers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,6 +67,10 @@ class Turn:
     source_message_id: int | None = None
     crisis_sent: bool = False  # a crisis reply went out: hold the flow's next question
     sent: list[str] = field(default_factory=list)
+    # A batch of fired timers cancels the pending timers of the runs its steps
+    # end in one statement as it ends (`BatchFacts.settle`); set, this is told
+    # each ended run instead of an UPDATE per run. An ended run gets no timers.
+    ended_run: Callable[[FlowRun], None] | None = None
 
     def send(self, text: str, kind: str, *, priority: int | None = None,
              run: FlowRun | None = None) -> None:
@@ -276,6 +280,9 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
     session = turn.session
     follow_up: str | None = None
     timers_cancelled = False
+    # The step ends a stored run whose batch cancels the timers of the runs it ends.
+    batch_cancels = (turn.ended_run is not None and step.state.status not in LIVE_STATUSES
+                     and run not in session.new)
     for effect in step.effects:
         if isinstance(effect, Send):
             if turn.crisis_sent and effect.kind != "closing":
@@ -316,7 +323,8 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
             session.add(TimedEvent(**timer_columns(turn, effect), flow_run=run))
             timers_cancelled = False
         elif isinstance(effect, CancelTimers):
-            cancel_run_timers(session, run)
+            if not batch_cancels:
+                cancel_run_timers(session, run)
             timers_cancelled = True
         elif isinstance(effect, Finished):
             pass  # the state below carries the status
@@ -331,7 +339,10 @@ def apply_step(turn: Turn, run: FlowRun, step: Step) -> None:
     if state.status not in LIVE_STATUSES:
         run.active_client_id = None
         run.ended_at = turn.now
-        if not timers_cancelled:
+        if batch_cancels:
+            assert turn.ended_run is not None
+            turn.ended_run(run)
+        elif not timers_cancelled:
             cancel_run_timers(session, run)
     if follow_up is not None and run.active_client_id is None and not turn.crisis_sent:
         session.flush()  # the client's one live conversation is free before the next

@@ -111,7 +111,7 @@ def fire_due(session_factory: sessionmaker[Session], services: Services, now: da
                 facts = BatchFacts.load(session, events, now)
                 fired += sum(_fire_if_due(session, services, event, now, facts)
                              for event in events)
-                facts.begun.write(session)
+                facts.settle(session, now)
                 del loaded, facts
                 session.commit()
                 continue
@@ -254,15 +254,19 @@ def _fire_flow_timer(session: Session, services: Services, event: TimedEvent,
     event.status = "claimed"
     contact = (facts.contacts.get(client.id) if facts is not None and client.id in facts.clients
                else preferred_contact(session, client))
-    turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED)
+    turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED,
+                ended_run=facts.end_run if facts is not None else None)
     if event.kind == "flow_reminder":
         advance_run(turn, run, Timeout(step_id=str(payload.get("step_id", "")), token=token))
-    else:
-        advance_run(turn, run, Expire(token=token))
-        began_by_checkin = (run.id in facts.checkin_runs if facts is not None
-                            else _scheduled_checkin(session, run.id))
-        if run.status == "expired" and began_by_checkin:
+        return
+    advance_run(turn, run, Expire(token=token))
+    if run.status != "expired":
+        return
+    if facts is None:
+        if _scheduled_checkin(session, run.id):
             note_unanswered(session, clinic, client, now)
+    elif run.id in facts.checkin_runs:
+        facts.unanswered[client.id] = clinic  # looked at as the batch ends
 
 
 def _scheduled_checkin(session: Session, run_id: int) -> bool:

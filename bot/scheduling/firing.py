@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.flows.effects import Abandon
@@ -32,7 +32,9 @@ from bot.scheduling.service import (
     REFILL_REMINDER,
     SCHEDULED_KINDS,
     client_zone,
+    missed_in_a_row,
     next_checkin,
+    note_disengaged,
     plan_checkin,
     scheduled_started_between,
 )
@@ -75,6 +77,12 @@ class BatchFacts:
     checkin_runs: set[int] = field(default_factory=set)  # of the batch's timers' runs, those
     # a due check-in began (for every client in the batch, unlike the facts above)
     begun: StartBatch = field(default_factory=StartBatch)  # written as the batch ends
+    # Settled as the batch ends (`settle`), for every client in the batch:
+    timers: dict[int, list[TimedEvent]] = field(default_factory=dict)  # the batch's, by run
+    ended: set[int] = field(default_factory=set)  # runs ended: their timers are cancelled
+    checkins: list[int] = field(default_factory=list)  # the batch's due check-ins
+    unanswered: dict[int, Clinic] = field(default_factory=dict)  # clients whose check-in
+    # expired unanswered: a navigator follows up when it is the last of several
 
     @classmethod
     def load(cls, session: Session, events: Sequence[TimedEvent], now: datetime) -> BatchFacts:
@@ -83,8 +91,12 @@ class BatchFacts:
         facts = cls(frozenset(ids), {}, defaultdict(list), defaultdict(list), {})
         # For every question timer of the batch, whoever its client: an expiry
         # asks it to decide whether an unanswered check-in counts as missed.
-        timed_runs = {event.flow_run_id for event in events
-                      if event.kind in FLOW_TIMERS and event.flow_run_id is not None}
+        for event in events:
+            if event.kind in FLOW_TIMERS and event.flow_run_id is not None:
+                facts.timers.setdefault(event.flow_run_id, []).append(event)
+            elif event.kind == CHECKIN:
+                facts.checkins.append(event.id)
+        timed_runs = set(facts.timers)
         if timed_runs:
             facts.checkin_runs.update(session.scalars(select(TimedEvent.flow_run_id).where(
                 TimedEvent.flow_run_id.in_(timed_runs), TimedEvent.kind == CHECKIN)))
@@ -111,6 +123,32 @@ class BatchFacts:
                 ContactPoint.client_id.in_(ids)).order_by(ContactPoint.id)):
             facts.contacts[contact.client_id] = contact  # the last, as `preferred_contact`
         return facts
+
+    def end_run(self, run: FlowRun) -> None:
+        """A fired timer ended `run`: its pending timers are cancelled as the
+        batch ends, those of this batch at once (they are not fired)."""
+        self.ended.add(run.id)
+        for timer in self.timers.get(run.id, ()):
+            if timer.status == "pending":
+                timer.status = "cancelled"
+
+    def settle(self, session: Session, now: datetime) -> None:
+        """As the batch ends: write the conversations it began, cancel the
+        timers of the runs it ended and flag the clients whose check-ins went
+        unanswered too many times in a row."""
+        self.begun.write(session)
+        if not self.ended and not self.unanswered:
+            return
+        session.flush()  # the timers the batch set, the runs it ended
+        if self.ended:
+            session.execute(
+                update(TimedEvent)
+                .where(TimedEvent.flow_run_id.in_(sorted(self.ended)),
+                       TimedEvent.status == "pending")
+                .values(status="cancelled"))
+        # A check-in this batch fired is not one the client left unanswered.
+        for client_id in sorted(missed_in_a_row(session, self.unanswered, skip=self.checkins)):
+            note_disengaged(session, self.unanswered[client_id], client_id, now)
 
     def started_between(self, client_id: int, start: datetime, end: datetime) -> int:
         return sum(1 for done_at in self.starts.get(client_id, ()) if start <= done_at < end)

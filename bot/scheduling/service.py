@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.escalation.service import raise_escalation
@@ -299,20 +299,49 @@ def note_unanswered(session: Session, clinic: Clinic, client: Client, now: datet
     """After a scheduled check-in expired unanswered: when the last
     `in_a_row` check-ins all went unanswered, ask a navigator to follow up
     (a `concern`, category `disengagement`). True when one was raised."""
-    recent = session.scalars(
-        select(TimedEvent).where(TimedEvent.client_id == client.id, TimedEvent.kind == CHECKIN,
-                                 TimedEvent.status == "done")  # done: it began a run
-        .order_by(TimedEvent.done_at.desc(), TimedEvent.id.desc()).limit(in_a_row)
-    ).all()
-    if len(recent) < in_a_row or any(event.flow_run_id is None for event in recent):
+    if client.id not in missed_in_a_row(session, [client.id], in_a_row):
         return False
-    runs = [session.get(FlowRun, event.flow_run_id) for event in recent]
-    if not all(run is not None and run.status == "expired" for run in runs):
-        return False
-    raise_escalation(session, clinic_id=clinic.id, client_id=client.id, level="concern",
+    note_disengaged(session, clinic, client.id, now, in_a_row)
+    return True
+
+
+def note_disengaged(session: Session, clinic: Clinic, client_id: int, now: datetime,
+                    in_a_row: int = planner.MISSED_IN_A_ROW) -> None:
+    """Ask a navigator to follow up a client who left `in_a_row` check-ins unanswered."""
+    raise_escalation(session, clinic_id=clinic.id, client_id=client_id, level="concern",
                      category="disengagement",
                      reason=f"the last {in_a_row} scheduled check-ins went unanswered", now=now)
-    return True
+
+
+def missed_in_a_row(session: Session, client_ids: Collection[int],
+                    in_a_row: int = planner.MISSED_IN_A_ROW,
+                    skip: Collection[int] = ()) -> set[int]:
+    """Of `client_ids`, those whose last `in_a_row` scheduled check-ins all
+    began a conversation that expired unanswered, in one query (the check-in
+    events `skip` names are left out)."""
+    if not client_ids:
+        return set()
+    return set(session.scalars(_MISSED_IN_A_ROW, {
+        "ids": sorted(client_ids), "count": in_a_row, "skip": sorted(skip)}))
+
+
+# Built once: it runs for each batch of expiries. Per client, the runs of its
+# last check-ins that began one (done), newest first; a client qualifies when
+# all `count` of them expired.
+_LAST_CHECKIN_RUNS = (
+    select(TimedEvent.flow_run_id)
+    .where(TimedEvent.client_id == Client.id, TimedEvent.kind == CHECKIN,
+           TimedEvent.status == "done", TimedEvent.id.not_in(bindparam("skip", expanding=True)))
+    .order_by(TimedEvent.done_at.desc(), TimedEvent.id.desc())
+    .limit(bindparam("count"))
+    .correlate(Client)
+)
+_MISSED_IN_A_ROW = select(Client.id).where(
+    Client.id.in_(bindparam("ids", expanding=True)),
+    select(func.count()).select_from(FlowRun)
+    .where(FlowRun.status == "expired", FlowRun.id.in_(_LAST_CHECKIN_RUNS))
+    .correlate(Client).scalar_subquery() == bindparam("count"),
+)
 
 
 def scheduled_started_between(session: Session, client_id: int, start: datetime,

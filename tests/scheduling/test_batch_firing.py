@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.scheduling.service import enroll
 from bot.seed import create_client, create_clinic
@@ -113,8 +114,20 @@ def outcomes(session: Session) -> dict[str, object]:
                         for message in session.scalars(select(Message).where(
                             Message.client_id == person.id, Message.direction == "out"))),
                        key=repr)
-        result[person.first_name] = (events, runs, texts)
+        flagged = sorted(session.scalars(select(Escalation.category).where(
+            Escalation.client_id == person.id)))
+        result[person.first_name] = (events, runs, texts, flagged)
     return result
+
+
+def fire_one_by_one(sessions: sessionmaker[Session], services: Services, now: datetime) -> int:
+    with sessions() as session:
+        fired = 0
+        while (event := next_due(session, now)) is not None:
+            fire(session, services, event, now)
+            session.commit()
+            fired += 1
+    return fired
 
 
 @pytest.mark.parametrize("firers", [1, 2])
@@ -129,20 +142,15 @@ def test_batches_end_every_client_as_firing_one_by_one_does(
         build(session, services)
 
     fired = fire_due_together(batched, services, FIRED_AT, firers, batch=3)
-    with single() as session:
-        one_by_one = 0
-        while (event := next_due(session, FIRED_AT)) is not None:
-            fire(session, services, event, FIRED_AT)
-            session.commit()
-            one_by_one += 1
+    one_by_one = fire_one_by_one(single, services, FIRED_AT)
 
     assert fired == one_by_one > 10
     with batched() as a, single() as b:
         got, expected = outcomes(a), outcomes(b)
     assert got == expected
     # The situations were really there: each gate spoke at least once.
-    waits = {event[5] for events, _, _ in expected.values() for event in events}  # type: ignore[attr-defined]
-    results = {event[4] for events, _, _ in expected.values() for event in events}  # type: ignore[attr-defined]
+    waits = {event[5] for events, *_ in expected.values() for event in events}  # type: ignore[attr-defined]
+    results = {event[4] for events, *_ in expected.values() for event in events}  # type: ignore[attr-defined]
     assert {"busy", "daily_cap"} <= waits
     assert {"started", "stale", "unreachable"} <= results
     # Each conversation begun has its texts queued, each in the outbox once.
@@ -153,6 +161,45 @@ def test_batches_end_every_client_as_firing_one_by_one_does(
         queued = Counter(session.scalars(select(Outbox.message_id)))
     assert {run_id for _, run_id in texts} == begun
     assert queued == Counter(message_id for message_id, _ in texts)
+
+
+@pytest.mark.parametrize("firers", [1, 2])
+def test_reminders_and_expiries_over_days_end_as_firing_one_by_one_does(
+    engine: Engine, reference: Engine, services: Services, firers: int
+) -> None:
+    """Three days of nobody answering: questions' reminders and expiries, runs
+    ended in a batch with their other timer in it (the app down from before a
+    reminder until after its expiry), and the third missed check-in in a row
+    flagging the client; batched, every client ends as firing one by one does."""
+    batched, single = session_factory(engine), session_factory(reference)
+    with batched() as session:
+        build(session, services)
+    with single() as session:
+        build(session, services)
+    moments = [local(2027, 3, 1, 11, 1), local(2027, 3, 1, 14, 1), local(2027, 3, 1, 23, 1),
+               local(2027, 3, 2, 11, 1), local(2027, 3, 2, 23, 1),  # down 11:01-23:01
+               local(2027, 3, 3, 11, 1), local(2027, 3, 3, 14, 1), local(2027, 3, 3, 23, 1)]
+    kinds: Counter[str] = Counter()
+    for moment in moments:
+        with single() as session:
+            kinds.update(session.scalars(select(TimedEvent.kind).where(
+                TimedEvent.status == "pending", TimedEvent.due_at <= moment)))
+        fired = fire_due_together(batched, services, moment, firers, batch=3)
+        assert fired == fire_one_by_one(single, services, moment)
+
+    with batched() as a, single() as b:
+        got, expected = outcomes(a), outcomes(b)
+    assert got == expected
+    # What this is about happened: reminders, expiries, disengagement flags.
+    assert kinds["flow_reminder"] > 10
+    assert kinds["flow_expiry"] > 10
+    flagged = [name for name, (*_, categories) in expected.items()  # type: ignore[attr-defined]
+               if "disengagement" in categories]
+    assert "plain0" in flagged
+    with batched() as session:
+        pending_of_ended = session.scalars(select(TimedEvent.id).join(FlowRun).where(
+            TimedEvent.status == "pending", FlowRun.active_client_id.is_(None))).all()
+    assert pending_of_ended == []
 
 
 def test_an_expiry_batched_with_the_same_clients_check_in_still_flags_disengagement(
