@@ -71,11 +71,23 @@ class Turn:
     # end in one statement as it ends (`BatchFacts.settle`); set, this is told
     # each ended run instead of an UPDATE per run. An ended run gets no timers.
     ended_run: Callable[[FlowRun], None] | None = None
+    # Set by a batch of fired timers: texts of stored runs are written with
+    # the batch's other rows as it ends (`StartBatch.write`).
+    batch: StartBatch | None = None
 
     def send(self, text: str, kind: str, *, priority: int | None = None,
              run: FlowRun | None = None) -> None:
         contact = self.contact
         if contact is None:
+            return
+        priority = self.priority if priority is None else priority
+        if self.batch is not None and run is not None and run.id is not None:
+            message, row = outbound_columns(
+                clinic_id=self.clinic.id, client_id=self.client.id, contact=contact,
+                channel=contact.channel, address=contact.address, body=text, kind=kind,
+                priority=priority, now=self.now)
+            self.batch.sends.append(({**message, "flow_run_id": run.id}, row))
+            self.sent.append(text)
             return
         queue_message(
             self.session,
@@ -86,7 +98,7 @@ class Turn:
             address=contact.address,
             body=text,
             kind=kind,
-            priority=self.priority if priority is None else priority,
+            priority=priority,
             now=self.now,
             flow_run=run,
         )
@@ -198,10 +210,13 @@ class StartBatch:
     timers) instead of a flush per conversation. It takes a start whose first
     step only sends and sets timers, as every check-in's and reminder's does;
     `start` says False to anything else, which goes through `start_flow`. The
-    rows are those `start_flow` writes, from the same column builders."""
+    rows are those `start_flow` writes, from the same column builders. The
+    texts the batch's timers send to stored runs (`Turn.send`) go in with them."""
 
     starts: list[_Start] = field(default_factory=list)
     planned: list[dict[str, Any]] = field(default_factory=list)  # timed events of no run
+    # Texts of runs already stored (a question's reminder): message and outbox row.
+    sends: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
     def plan(self, columns: dict[str, Any]) -> None:
         """Insert a timed event (a next check-in) with the batch's others."""
@@ -236,7 +251,7 @@ class StartBatch:
         """Insert the batch's runs, messages, outbox rows and timers, linking
         each to the ids the one before returned, and name each event's run.
         The session's own changes are flushed after, at commit."""
-        if not self.starts and not self.planned:
+        if not self.starts and not self.planned and not self.sends:
             return
         with session.no_autoflush:
             runs, sent = _table(FlowRun), _table(Message)
@@ -252,6 +267,9 @@ class StartBatch:
                     messages.append({**message, "flow_run_id": run_id})
                     outbox.append(row)
                 timers.extend({**timer, "flow_run_id": run_id} for timer in start.timers)
+            for message, row in self.sends:
+                messages.append(message)
+                outbox.append(row)
             if messages:
                 message_ids = session.scalars(
                     insert(sent).returning(sent.c.id, sort_by_parameter_order=True),
@@ -263,6 +281,7 @@ class StartBatch:
                 session.execute(insert(_table(TimedEvent)), timers)
         self.starts.clear()
         self.planned.clear()
+        self.sends.clear()
 
 
 def advance_run(turn: Turn, run: FlowRun, event: Event) -> Step:

@@ -255,7 +255,8 @@ def _fire_flow_timer(session: Session, services: Services, event: TimedEvent,
     contact = (facts.contacts.get(client.id) if facts is not None and client.id in facts.clients
                else preferred_contact(session, client))
     turn = Turn(session, services, clinic, client, contact, now, priority=PRIORITY_SCHEDULED,
-                ended_run=facts.end_run if facts is not None else None)
+                ended_run=facts.end_run if facts is not None else None,
+                batch=facts.begun if facts is not None else None)
     if event.kind == "flow_reminder":
         advance_run(turn, run, Timeout(step_id=str(payload.get("step_id", "")), token=token))
         return

@@ -62,12 +62,13 @@ STARTS_LOOKBACK = timedelta(days=2)
 @dataclass
 class BatchFacts:
     """What the clients of a claimed batch had when it was claimed, read in four
-    queries instead of four per event: live conversations, pending scheduled
-    events, scheduled conversations begun lately and contact points. Kept only
-    for clients with a single event in the batch, so firing that event is the
-    only change made to them in the transaction. A conversation begun meanwhile
-    in another transaction (a reply) still meets the one-live-run constraint,
-    which fails the batch and fires it again event by event, with fresh reads."""
+    queries instead of four per event: contact points and, for due check-ins
+    and reminders, live conversations, pending scheduled events and scheduled
+    conversations begun lately. Kept only for clients with a single event in
+    the batch, so firing that event is the only change made to them in the
+    transaction. A conversation begun meanwhile in another transaction (a
+    reply) still meets the one-live-run constraint, which fails the batch and
+    fires it again event by event, with fresh reads."""
 
     clients: frozenset[int]
     live_runs: dict[int, FlowRun]
@@ -102,27 +103,36 @@ class BatchFacts:
                 TimedEvent.flow_run_id.in_(timed_runs), TimedEvent.kind == CHECKIN)))
         if not ids:
             return facts
-        for run in session.scalars(select(FlowRun).where(FlowRun.active_client_id.in_(ids))):
-            assert run.active_client_id is not None
-            facts.live_runs[run.active_client_id] = run
-        for pending in session.scalars(
-                select(TimedEvent).where(TimedEvent.client_id.in_(ids),
-                                         TimedEvent.kind.in_(SCHEDULED_KINDS),
-                                         TimedEvent.status == "pending")
-                .order_by(TimedEvent.due_at)):
-            assert pending.client_id is not None
-            facts.scheduled[pending.client_id].append(pending)
-        for client_id, done_at in session.execute(
-                select(TimedEvent.client_id, TimedEvent.done_at).where(
-                    TimedEvent.client_id.in_(ids), TimedEvent.kind.in_(SCHEDULED_KINDS),
-                    TimedEvent.status == "done",  # as `scheduled_started_between`
-                    TimedEvent.done_at >= now - STARTS_LOOKBACK)):
-            if client_id is not None and done_at is not None:
-                facts.starts[client_id].append(done_at)
+        # What the gates of a due check-in or reminder ask; a question's timer needs none.
+        gated = [event.client_id for event in events if event.kind in SCHEDULED_KINDS
+                 and event.client_id is not None and event.client_id in facts.clients]
+        if gated:
+            facts.load_gates(session, gated, now)
         for contact in session.scalars(select(ContactPoint).where(
                 ContactPoint.client_id.in_(ids)).order_by(ContactPoint.id)):
             facts.contacts[contact.client_id] = contact  # the last, as `preferred_contact`
         return facts
+
+    def load_gates(self, session: Session, clients: list[int], now: datetime) -> None:
+        """Live conversations, pending scheduled events and scheduled
+        conversations begun lately of `clients`."""
+        for run in session.scalars(select(FlowRun).where(FlowRun.active_client_id.in_(clients))):
+            assert run.active_client_id is not None
+            self.live_runs[run.active_client_id] = run
+        for pending in session.scalars(
+                select(TimedEvent).where(TimedEvent.client_id.in_(clients),
+                                         TimedEvent.kind.in_(SCHEDULED_KINDS),
+                                         TimedEvent.status == "pending")
+                .order_by(TimedEvent.due_at)):
+            assert pending.client_id is not None
+            self.scheduled[pending.client_id].append(pending)
+        for client_id, done_at in session.execute(
+                select(TimedEvent.client_id, TimedEvent.done_at).where(
+                    TimedEvent.client_id.in_(clients), TimedEvent.kind.in_(SCHEDULED_KINDS),
+                    TimedEvent.status == "done",  # as `scheduled_started_between`
+                    TimedEvent.done_at >= now - STARTS_LOOKBACK)):
+            if client_id is not None and done_at is not None:
+                self.starts[client_id].append(done_at)
 
     def end_run(self, run: FlowRun) -> None:
         """A fired timer ended `run`: its pending timers are cancelled as the
