@@ -63,10 +63,11 @@ class Thresholds:
     concern: float  # P(crisis) + P(concern) at or above this: concern
 
 
-# bench/risk_generalisation.py (leave-one-file-out) suggests 0.75 / 0.85 for at most 3
-# points of false alarms on top of the lexicon; these sit a little lower, trading a few
-# false alarms for fewer missed crises.
-DEFAULT_THRESHOLDS = Thresholds(high=0.70, concern=0.85)
+# bench/risk_generalisation.py (leave-one-file-out) suggests 0.70 / 0.80 for at most 3
+# points of false alarms on top of the lexicon. `high` sits lower: on the two fresh
+# batches in data/risk/fresh/ (never trained on) 0.55 misses fewer crises than 0.70
+# (130 of 140 caught against 125) for one more false alarm in 160 ordinary texts.
+DEFAULT_THRESHOLDS = Thresholds(high=0.55, concern=0.80)
 
 
 @dataclass(frozen=True)
@@ -488,23 +489,33 @@ ORDINARY_INTENTS = frozenset({
 })
 NLU_DIR = EXAMPLES_DIR.parents[1] / "nlu"
 FLOWS_DIR = EXAMPLES_DIR.parents[1] / "flows"
+# Everyday texting with no risk in it, written as training data only: the
+# ordinary sentences the examples have too few of ("me and my bf are doing a
+# 5k saturday"), so that words every message uses do not read as risk.
+ORDINARY_DIR = EXAMPLES_DIR.parent / "ordinary"
 # Flows whose answer options are ordinary replies ("can't make it", "monthly");
 # the safety screens and the check-ins' reasons (side effects) are left out.
 ORDINARY_FLOWS = ("appointment_reminder", "refill_reminder", "auditc", "phq9", "gad7")
 
 
-def ordinary_replies(nlu_dir: Path = NLU_DIR,
-                     flows_dir: Path = FLOWS_DIR) -> list[LabelledMessage]:
+def ordinary_replies(nlu_dir: Path = NLU_DIR, flows_dir: Path = FLOWS_DIR,
+                     ordinary_dir: Path = ORDINARY_DIR) -> list[LabelledMessage]:
     """What clients text every day — "please stop texting me", "sorry i can't
-    make it", "2-4 times a month" — from the intent training data and the answer
-    options of the ordinary flows, as examples of no risk, so the model learns
-    the product's own everyday traffic."""
+    make it", "2-4 times a month", "took my meds with breakfast, busy day" —
+    from the intent training data, the answer options of the ordinary flows and
+    the everyday texts of data/risk/ordinary/, as examples of no risk, so the
+    model learns the product's own everyday traffic."""
     from bot.nlu.training import load_directory
 
     replies = [LabelledMessage(example.text, example.lang, "none")
                for example in load_directory(nlu_dir) if example.intent in ORDINARY_INTENTS]
     for flow_id in ORDINARY_FLOWS:
         replies.extend(_option_words(flows_dir / f"{flow_id}.yaml"))
+    if ordinary_dir.is_dir():
+        everyday = load_labelled(ordinary_dir)
+        if any(message.label != "none" for message in everyday):
+            raise ValueError(f"{ordinary_dir}: everyday texts are labelled none only")
+        replies.extend(everyday)
     return replies
 
 

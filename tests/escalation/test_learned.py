@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -83,7 +84,30 @@ ORDINARY = [
     ("nope, no thoughts of suicide. just a busy week", "en"),
     ("no tengo pensamientos de hacerme daño, estoy bien", "es"),
     ("took my meds, feeling ok today", "en"),
+    # everyday texts the backstop used to raise on their common words alone
+    ("my coworker keeps stealing my yogurt from the fridge i swear im gonna scream", "en"),
+    ("mi abuela me esta enseñando a sembrar chiles, ya salieron las matas", "es"),
 ]
+
+
+def test_everyday_texts_train_the_backstop_as_no_risk() -> None:
+    """The everyday texts of data/risk/ordinary/ are among the model's examples of no
+    risk, in both languages."""
+    everyday = load_labelled(learned.ORDINARY_DIR)
+    assert {m.lang for m in everyday} == {"en", "es"}
+    assert len(everyday) >= 1000
+    replies = learned.ordinary_replies()
+    assert {(m.text, m.lang) for m in everyday} <= {(m.text, m.lang) for m in replies}
+    assert all(m.label == "none" for m in replies)
+
+
+def test_an_everyday_text_labelled_as_risk_is_refused(tmp_path: Path) -> None:
+    """The everyday folder holds texts of no risk only: a labelled crisis there is an
+    error at start, not a crisis taught as ordinary."""
+    (tmp_path / "en.jsonl").write_text(
+        '{"text": "took all my pills", "lang": "en", "label": "crisis"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="labelled none only"):
+        learned.ordinary_replies(ordinary_dir=tmp_path)
 
 
 @pytest.mark.parametrize(("text", "lang"), ORDINARY)

@@ -207,6 +207,23 @@ LEXICON_FAMILIES = [
     ("no side effects so far", "en", NONE, NONE),
     ("salgo del trabajo, ya es hora de irme a casa", "es", NONE, NONE),
     ("no dejo de pensar en ti", "es", NONE, NONE),
+    # kitchen, breakfast and ball games: everyday words that look like harm or use
+    ("ya se me quemo la primera tortilla, como siempre", "es", NONE, NONE),
+    ("se me pego el frijol, toda la casa huele a quemado jaja", "es", NONE, NONE),
+    ("estoy cortando cebolla y estoy llorando como en novela jaja", "es", NONE, NONE),
+    ("bn gracias, ya desayune y me tome todo", "es", NONE, NONE),
+    ("she got a hit in the second inning and ran the bases", "en", NONE, NONE),
+    # ... while the harm and the use they look like are still read
+    ("mi esposo me pego otra vez", "es", HIGH, IMMINENT),
+    ("me queme el brazo con la plancha a proposito", "es", HIGH, IMMINENT),
+    ("me tome todo el frasco", "es", IMMINENT, IMMINENT),
+    ("took a hit off the pipe last night", "en", CONCERN, IMMINENT),
+    # a sister's report of an overdose: "esta bien morado" is "very blue", not "fine"
+    ("soy la hermana de luis, se metio algo y no despierta, esta bien morado", "es",
+     IMMINENT, IMMINENT),
+    ("mi primo tuvo una sobredosis el ano pasado pero ya esta bien", "es", NONE, NONE),
+    ("tengo las pastillas aqui y esta noche me las tomo todas", "es", IMMINENT, IMMINENT),
+    ("god is telling me i need to walk into traffic", "en", IMMINENT, IMMINENT),
 ]
 
 
