@@ -224,6 +224,34 @@ LEXICON_FAMILIES = [
     ("mi primo tuvo una sobredosis el ano pasado pero ya esta bien", "es", NONE, NONE),
     ("tengo las pastillas aqui y esta noche me las tomo todas", "es", IMMINENT, IMMINENT),
     ("god is telling me i need to walk into traffic", "en", IMMINENT, IMMINENT),
+    # a drug cut with fentanyl and the body failing; using until it kills
+    ("did a line but def had fetty in it, chest feels tight and i cant feel my fingers", "en",
+     IMMINENT, IMMINENT),
+    ("im just gonna keep using till my heart gives out", "en", IMMINENT, IMMINENT),
+    # commands heard, a veiled goodbye, a plan in Spanish
+    ("the voice says cut it out. ive already started", "en", IMMINENT, IMMINENT),
+    ("voices r back they say walk into traffic", "en", IMMINENT, IMMINENT),
+    ("i have to prove it by walking into traffic", "en", IMMINENT, IMMINENT),
+    ("dont worry about rescheduling thursday, i wont be here by then", "en", HIGH, IMMINENT),
+    ("y si, tengo pensado matarme este fin de semana", "es", IMMINENT, IMMINENT),
+    ("me queme con la plancha a proposito", "es", HIGH, IMMINENT),
+    # recovery slang, missed doses, giving up on treatment
+    ("went back out this weekend not gonna lie", "en", CONCERN, IMMINENT),
+    ("used once on friday, tranq", "en", CONCERN, IMMINENT),
+    ("didnt pick up my methadone today or yesterday, no ride", "en", CONCERN, IMMINENT),
+    ("all i can think about is a drink", "en", CONCERN, IMMINENT),
+    ("whats the point of treatment honestly. im always gonna be an addict", "en",
+     CONCERN, IMMINENT),
+    ("anoche me di un pase con mi primo", "es", CONCERN, IMMINENT),
+    ("las ganas estan bien fuertes hoy", "es", CONCERN, IMMINENT),
+    ("el medicamento nuevo me tiene con temblores", "es", CONCERN, IMMINENT),
+    # ... and what they look like
+    ("pruning my roses today, got stabbed by thorns like 50 times", "en", NONE, NONE),
+    ("he got stabbed by his brother last night", "en", HIGH, IMMINENT),
+    ("they say jump in, the water is warm", "en", NONE, NONE),
+    ("going back out to the store, need anything?", "en", NONE, NONE),
+    ("all i can think about is a pizza", "en", NONE, NONE),
+    ("me queme con la plancha sin querer", "es", NONE, NONE),
 ]
 
 
