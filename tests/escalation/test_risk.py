@@ -271,6 +271,7 @@ LEXICON_FAMILIES = [
     ("mi mama dejo de tomar sus pastillas hace 10 dias", "es", CONCERN, IMMINENT),
     ("she keeps saying she'll kill me if i tell anyone", "en", HIGH, IMMINENT),
     ("me siento sin ganas de vivir", "es", HIGH, IMMINENT),
+    ("sin ti no quiero vivir", "es", HIGH, IMMINENT),
     # ... and their everyday look-alikes
     ("the bengals are gonna be the death of me fr", "en", NONE, NONE),
     ("lmaooo my sister said she's gonna kill me if I spoil the finale", "en", NONE, NONE),
