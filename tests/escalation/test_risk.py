@@ -279,6 +279,11 @@ LEXICON_FAMILIES = [
     ("yes i got the narcan kit from the front desk, keeping it in the car", "en", NONE, NONE),
     ("3/10 anxiety today, 0 cravings, 0 use", "en", NONE, NONE),
     ("se me quemo el arroz otra vez jaja mi suegra me va a matar", "es", NONE, NONE),
+    # ... but not from a partner, a parent, or without the laugh
+    ("mi papa me va a matar", "es", HIGH, IMMINENT),
+    ("jaja mi esposo me va a matar", "es", HIGH, IMMINENT),
+    ("he said he's gonna kill me if i'm late again", "en", HIGH, IMMINENT),
+    ("my husband will kill me if i wear that", "en", HIGH, IMMINENT),
     ("estoy bien, sin pensamientos de hacerme daño, solo cansado del trabajo", "es",
      NONE, NONE),
 ]
