@@ -279,6 +279,8 @@ LEXICON_FAMILIES = [
     ("yes i got the narcan kit from the front desk, keeping it in the car", "en", NONE, NONE),
     ("3/10 anxiety today, 0 cravings, 0 use", "en", NONE, NONE),
     ("se me quemo el arroz otra vez jaja mi suegra me va a matar", "es", NONE, NONE),
+    ("mi jefe me va a matar si llego tarde otra vez", "es", NONE, NONE),
+    ("mi esposo me va a matar si llego tarde", "es", HIGH, IMMINENT),
     # ... but not from a partner, a parent, or without the laugh
     ("mi papa me va a matar", "es", HIGH, IMMINENT),
     ("jaja mi esposo me va a matar", "es", HIGH, IMMINENT),
