@@ -27,9 +27,10 @@ from bot.config import Settings, load_settings
 from bot.conversation import Outcome, handle_inbound
 from bot.outbox import OutboxSender
 from bot.scheduling.leader import Leadership
+from bot.scheduling.pool import Firer
 from bot.services import Services, build_services
 from bot.store.db import make_engine, normalize_url, session_factory
-from bot.timers import ROUND_LIMIT, fire_due_together, fire_through, firing_threads
+from bot.timers import ROUND_LIMIT, fire_through
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramInbound
@@ -54,6 +55,7 @@ class Tether:
     channels: dict[str, Channel]
     sender: OutboxSender
     leadership: Leadership
+    firer: Firer
     demo: bool = False
     wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None  # the loop the sender runs on
@@ -86,8 +88,13 @@ class Tether:
 
     def fire_due_events(self) -> int:
         with self.firing:
-            return fire_due_together(self.sessions, self.services, self.clock.now(),
-                                     firing_threads(self.engine))
+            return self.firer.fire_round(self.clock.now())
+
+    def stop_firing(self) -> None:
+        """At shutdown: let a round in progress end, then stop the firing processes
+        (a later round fires in this process)."""
+        with self.firing:
+            self.firer.close()
 
     def advance_clock(self, delta: timedelta) -> int:
         """The demo only: move the clock forward by `delta`, firing what falls due
@@ -122,15 +129,17 @@ def build_tether(settings: Settings, *, services: Services | None = None,
 
     channels.update(build_pagers(settings))
     # --- end pagers ---
+    services = services or build_services(settings)
     return Tether(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        services=services or build_services(settings),
+        services=services,
         clock=clock,
         channels=channels,
         sender=OutboxSender(sessions, channels, clock),
         leadership=Leadership(engine),
+        firer=Firer(sessions, services, engine, settings),
         demo=demo,
     )
 
@@ -230,6 +239,7 @@ def create_app(tether: Tether) -> FastAPI:
             yield
         finally:
             scheduler.shutdown(wait=False)
+            await asyncio.to_thread(tether.stop_firing)
             await asyncio.to_thread(tether.leadership.release)
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     timer_interval_seconds: float = Field(
         default=15.0, gt=0, le=300, description="how often the scheduler fires due timed events"
     )
+    firing_processes: int = Field(
+        default=0, ge=0, le=64,
+        description="processes that fire a backlog of due events on PostgreSQL; "
+                    "0: one per CPU core",
+    )
     leader_retry_seconds: float = Field(
         default=10.0, gt=0, le=60,
         description="how often a standby process tries to become the scheduler leader",

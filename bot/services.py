@@ -22,9 +22,11 @@ class Services:
     paging: PagingOptions = field(default_factory=PagingOptions)  # console link, SMS or not
 
 
-def build_services(settings: Settings | None = None) -> Services:
+def build_services(settings: Settings | None = None, *,
+                   risk: RiskDetector | None = None) -> Services:
     """The embedded defaults; a Rasa server when TETHER_RASA_URL is set; extra
-    flow files from TETHER_FLOWS_DIR beside the built-in ones."""
+    flow files from TETHER_FLOWS_DIR beside the built-in ones; `risk` instead
+    of the default detector (built here, so that a bad lexicon stops the start)."""
     from bot.escalation.risk import default_detector
     from bot.flows.loader import builtin_flows, load_flows
     from bot.nlu.answers import EmbeddedAnswerParser
@@ -42,6 +44,6 @@ def build_services(settings: Settings | None = None) -> Services:
         flows=flows,
         parser=EmbeddedAnswerParser(),
         interpreter=interpreter,
-        risk=default_detector(),
+        risk=risk if risk is not None else default_detector(),
         paging=PagingOptions.from_settings(settings) if settings is not None else PagingOptions(),
     )

@@ -297,14 +297,11 @@ def _level_in_context(
     is_past = scope.in_clause(view, lexicon, span, found.history) and not scope.in_clause(
         view, lexicon, span, found.recent
     )
+    story = found.stories if scope.in_sentence(view, span, found.stories) else []
     if (
         entry.category not in ABOUT_THE_CLIENT
-        and (
-            is_past
-            or scope.in_sentence(view, span, found.resolution)
-            or scope.in_sentence(view, span, found.stories)
-        )
-        and scope.about_someone_else(view, lexicon, span)
+        and (is_past or story or scope.in_sentence(view, span, found.resolution))
+        and scope.about_someone_else(view, lexicon, span, story)
     ):
         return _Explained.AWAY
     if is_past:
@@ -458,6 +455,14 @@ def default_detector() -> RiskDetector:
     from bot.escalation.learned import default_backstopped_detector
 
     return default_backstopped_detector()
+
+
+class DetectorOnDemand:
+    """The default detector, built the first time a message is assessed: for
+    processes that fire timers and may never read a client's text."""
+
+    def assess(self, text: str, lang: str) -> RiskAssessment:
+        return default_detector().assess(text, lang)
 
 
 def assess(text: str, lang: str) -> RiskAssessment:
