@@ -28,12 +28,20 @@ The backstop's decision (`level`) adds up each word's remembered sum of weights
 instead, which changes a probability in its last bits only; a message that close
 to a threshold is scored n-gram by n-gram. The category of a raised message is a
 dot product too; scikit-learn ranks it only when two categories are nearly tied.
+
+`default_model` trains in a short-lived process of its own and takes back only the
+folded tables: scikit-learn, SciPy and the training's memory (about 180 MB) never
+enter the app's processes. The fitted scikit-learn objects travel along pickled and
+are unpacked (importing scikit-learn) only for a near tie or a check against them.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import pickle
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +53,8 @@ import yaml
 
 from bot.escalation.evaluate import EXAMPLES_DIR, LabelledMessage, load_labelled
 from bot.escalation.types import CATEGORIES, Evidence, RiskAssessment, RiskDetector, RiskLevel
+
+log = logging.getLogger(__name__)
 
 CLASSES = ("none", "concern", "crisis")
 # Categories a crisis can have; the others (relapse, craving, ...) are concerns only.
@@ -223,6 +233,24 @@ def _crisis_and_concern(logits: list[float]) -> tuple[float, float]:
     return exps[2] / total, exps[1] / total
 
 
+@dataclass(frozen=True)
+class _Fitted:
+    """What scikit-learn fitted: the two vectorizers and the two classifiers."""
+
+    vectorizers: list[Any]
+    classifier: Any
+    categories: Any
+
+
+def _preprocess(text: str) -> str:
+    """The vectorizers' own preprocessing (lowercase, then accents stripped as
+    scikit-learn's `strip_accents_unicode` does), without importing it."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 class LearnedRiskModel:
     """A three-class (none, concern, crisis) text classifier, fitted at construction."""
 
@@ -235,7 +263,7 @@ class LearnedRiskModel:
             raise ValueError(f"the examples need every label of {CLASSES}")
         texts = [m.text for m in messages]
         # Both read the same preprocessed text: lowercase, accents stripped.
-        self._vectorizers = [
+        vectorizers = [
             TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                 strip_accents="unicode", lowercase=True, min_df=2,
@@ -246,26 +274,26 @@ class LearnedRiskModel:
                 token_pattern=r"(?u)\b\w+\b",  # noqa: S106 - a regex, not a password; keeps "i"
             ),
         ]
-        matrix = hstack([v.fit_transform(texts) for v in self._vectorizers]).tocsr()
+        matrix = hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
         # newton-cg: a second on this data where lbfgs takes several.
         classifier = LogisticRegression(
             C=REGULARISATION, class_weight="balanced", max_iter=200, solver="newton-cg"
         )
         classifier.fit(matrix, [CLASSES.index(m.label) for m in messages])
-        self._classifier = classifier
         positive = [i for i, m in enumerate(messages) if m.label != "none" and m.category]
-        self._categories = LogisticRegression(
-            C=REGULARISATION, max_iter=200, solver="newton-cg"
-        )
-        self._categories.fit(matrix[positive], [messages[i].category for i in positive])
-        self._category_names = [str(name) for name in self._categories.classes_]
-        self._category_weights = self._categories.coef_.T  # column -> weight per category
+        categories = LogisticRegression(C=REGULARISATION, max_iter=200, solver="newton-cg")
+        categories.fit(matrix[positive], [messages[i].category for i in positive])
+        self._fitted: _Fitted | None = _Fitted(vectorizers, classifier, categories)
+        self._fitted_pickle = b""  # the fitted objects, while they are not unpacked
+        self._category_names = [str(name) for name in categories.classes_]
+        self._category_weights = categories.coef_.T  # column -> weight per category
+        self._category_intercept = categories.intercept_
         self._intercept = tuple(float(b) for b in classifier.intercept_)
-        self._preprocess: Callable[[str], str] = self._vectorizers[0].build_preprocessor()
+        self._preprocess: Callable[[str], str] = _preprocess
         self._analyzers: list[_Analyzer] = []
         columns: list[list[float]] = classifier.coef_.T.tolist()
         offset = 0
-        for shown, vectorizer in zip((False, True), self._vectorizers, strict=True):
+        for shown, vectorizer in zip((False, True), vectorizers, strict=True):
             idfs: list[float] = vectorizer.idf_.tolist()
             vocabulary: dict[str, int] = vectorizer.vocabulary_
             grams = [""] * len(idfs)
@@ -286,6 +314,23 @@ class LearnedRiskModel:
                 _Analyzer(ngrams, weights, grams, vectorizer.idf_, offset, shown)
             )
             offset += len(idfs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with the fitted scikit-learn objects packed, so that unpickling
+        the model does not import scikit-learn."""
+        state = self.__dict__.copy()
+        if state["_fitted"] is not None:
+            state["_fitted_pickle"] = pickle.dumps(state["_fitted"])
+            state["_fitted"] = None
+        return state
+
+    @property
+    def fitted(self) -> _Fitted:
+        """The fitted scikit-learn objects, unpacked on first use."""
+        if self._fitted is None:
+            self._fitted = pickle.loads(self._fitted_pickle)  # noqa: S301 - our own pickle
+            self._fitted_pickle = b""
+        return self._fitted
 
     @classmethod
     def from_directory(cls, path: Path = EXAMPLES_DIR) -> LearnedRiskModel:
@@ -367,7 +412,7 @@ class LearnedRiskModel:
 
     def probabilities(self, texts: Sequence[str]) -> list[tuple[float, ...]]:
         """scikit-learn's own probabilities (none, concern, crisis), for checking `score`."""
-        rows = self._classifier.predict_proba(self._matrix(texts))
+        rows = self.fitted.classifier.predict_proba(self._matrix(texts))
         return [tuple(float(p) for p in row) for row in rows]
 
     def category(self, text: str, level: RiskLevel) -> str:
@@ -376,7 +421,7 @@ class LearnedRiskModel:
         import numpy as np
 
         doc = self._preprocess(text)
-        logits = np.array(self._categories.intercept_, dtype=float)
+        logits = np.array(self._category_intercept, dtype=float)
         for analyzer in self._analyzers:
             counts = Counter(analyzer.columns(doc))
             if not counts:
@@ -406,7 +451,7 @@ class LearnedRiskModel:
         and for checking."""
         allowed = CRISIS_CATEGORIES if level >= RiskLevel.HIGH else CATEGORIES
         found = []
-        for row in self._categories.predict_proba(self._matrix(texts)):
+        for row in self.fitted.categories.predict_proba(self._matrix(texts)):
             ranked = sorted(
                 zip(self._category_names, row, strict=True), key=lambda item: -item[1]
             )
@@ -420,13 +465,13 @@ class LearnedRiskModel:
         `ngrams`."""
         return [
             [gram for gram in vectorizer.build_analyzer()(text) if gram in vectorizer.vocabulary_]
-            for vectorizer in self._vectorizers
+            for vectorizer in self.fitted.vectorizers
         ]
 
     def _matrix(self, texts: Sequence[str]) -> Any:
         from scipy.sparse import hstack
 
-        return hstack([v.transform(texts) for v in self._vectorizers]).tocsr()
+        return hstack([v.transform(texts) for v in self.fitted.vectorizers]).tocsr()
 
 
 def consulted(text: str) -> bool:
@@ -539,11 +584,26 @@ def _option_words(path: Path) -> list[LabelledMessage]:
     return found_words
 
 
+def _train_default() -> LearnedRiskModel:
+    return LearnedRiskModel([*load_labelled(EXAMPLES_DIR), *ordinary_replies()])
+
+
 @cache
 def default_model() -> LearnedRiskModel:
     """The classifier trained on data/risk/examples/ and the ordinary replies of
-    data/nlu/, once per process."""
-    return LearnedRiskModel([*load_labelled(EXAMPLES_DIR), *ordinary_replies()])
+    data/nlu/, once per process, in a process of its own (see the module's notes).
+    A mistake in the examples raises here as it would in this process."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    try:
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as trainer:
+            return trainer.submit(_train_default).result()
+    except (BrokenProcessPool, OSError):
+        log.warning("the risk model's training process failed; training in this process",
+                    exc_info=True)
+        return _train_default()
 
 
 def default_backstopped_detector() -> BackstoppedRiskDetector:

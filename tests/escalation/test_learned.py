@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,6 +58,27 @@ def test_the_fast_score_is_scikit_learns_probability(model: LearnedRiskModel) ->
         assert score.crisis == pytest.approx(crisis, abs=1e-9)
         assert score.concern == pytest.approx(concern, abs=1e-9)
         assert 1 - score.any_risk == pytest.approx(none, abs=1e-9)
+
+
+def test_the_app_scores_without_loading_scikit_learn(model: LearnedRiskModel) -> None:
+    """The model trains in a process of its own: a process that scores with it loads
+    neither scikit-learn nor SciPy (nor keeps the training's memory), and scores the
+    same; the fitted objects unpack only when a check or a near tie needs them."""
+    texts = ["i want to sleep and never wake up", "ya no puedo más", "took my meds, all good"]
+    code = (
+        "import json, sys\n"
+        "from bot.escalation.learned import default_model\n"
+        "model = default_model()\n"
+        f"scores = [model.score(text).crisis for text in {texts!r}]\n"
+        "print(json.dumps({'scores': scores,\n"
+        "                  'loaded': sorted({'sklearn', 'scipy'} & set(sys.modules))}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["loaded"] == []
+    assert result["scores"] == [model.score(text).crisis for text in texts]
 
 
 # Written for this test, in none of the example files, and missed by the lexicon alone.
