@@ -56,8 +56,12 @@ def _clause_end(view: TextView, lexicon: Lexicon, index: int) -> int:
 
 
 def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
-    """A negation word shortly before the match, in its clause, with no new subject between."""
+    """A negation word shortly before the match, in its clause, with no new subject between.
+    A match that carries its own negation ("no hope", "not safe", "cant go on") is not
+    denied by another before it: "no energy no hope", "no im not safe"."""
     start = span[0]
+    if any(view.tokens[index].text in lexicon.negation_cues for index in range(*span)):
+        return False
     for index in range(start - 1, max(start - 1 - NEGATION_WINDOW, -1), -1):
         text = view.tokens[index].text
         if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
@@ -146,19 +150,29 @@ def timeline_near(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
     )
 
 
-def about_someone_else(view: TextView, lexicon: Lexicon, span: Span) -> bool:
-    """The nearest subject before (or inside) the match is another person, not the client."""
-    for token in view.tokens[span[0] : span[1]]:
-        if token.text in lexicon.third_party:
-            return True
+def about_someone_else(
+    view: TextView, lexicon: Lexicon, span: Span, story: Sequence[Span] = ()
+) -> bool:
+    """The nearest subject before (or inside) the match is another person, not the client.
+
+    `story`: the cues of a story told in the match's sentence (the news, a show). Their
+    own words ("i saw on the news") are not the subject, and a match nobody is named
+    for is the story's: "vi en las noticias lo de la sobredosis en el parque"."""
+    inside = view.tokens[span[0] : span[1]]
+    if any(token.text in lexicon.third_party for token in inside):
+        return True
+    if story and any(token.text in lexicon.first_person for token in inside):
+        return False
     sentence_start, _ = view.sentence(span[0])
     for index in range(span[0] - 1, max(sentence_start, span[0] - SUBJECT_WINDOW) - 1, -1):
+        if any(start <= index < end for start, end in story):
+            continue
         text = view.tokens[index].text
         if text in lexicon.first_person:
             return False
         if text in lexicon.third_party:
             return True
-    return False
+    return bool(story)
 
 
 def time_goes_with(view: TextView, time: Span, farewells: Sequence[Span]) -> bool:

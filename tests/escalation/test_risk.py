@@ -288,6 +288,43 @@ LEXICON_FAMILIES = [
     ("my husband will kill me if i wear that", "en", HIGH, IMMINENT),
     ("estoy bien, sin pensamientos de hacerme daño, solo cansado del trabajo", "es",
      NONE, NONE),
+    # A match that carries its own negation is not denied by another before it
+    ("no sleep no hope no nothing", "en", CONCERN, HIGH),
+    ("no. im not safe here", "en", HIGH, IMMINENT),
+    ("no thoughts of hurting myself, just tired", "en", NONE, NONE),
+    # Someone else's story with nobody named: the seeing words are not the subject
+    ("saw on the news an overdose at the bus station, so sad", "en", NONE, NONE),
+    ("vi en el noticiero lo de la sobredosis en la escuela", "es", NONE, NONE),
+    ("saw the news about the overdoses and now i want to use", "en", CONCERN, CONCERN),
+    ("my uncle overdosed 3 yrs ago, we visit his grave today", "en", NONE, NONE),
+    # Putting things in order, twice over, is a goodbye; once is not
+    ("deleted my facebook, closed my bank account, tying up loose ends", "en", HIGH, IMMINENT),
+    ("deleted my instagram to focus on recovery", "en", NONE, NONE),
+    ("i wont be here by sunday", "en", IMMINENT, IMMINENT),
+    ("i wont be around on friday, at work all day", "en", NONE, NONE),
+    ("wont be around tomorrow, going to my moms house", "en", NONE, NONE),
+    ("wont need the refill anymore. take care of each other", "en", HIGH, IMMINENT),
+    ("le regale mi gato a mi prima y ya esta todo arreglado", "es", HIGH, IMMINENT),
+    # Means, researching a height or a dose, an insurance question, exhaust in a garage
+    ("the extension cord is tied already. thanks for all your help", "en", IMMINENT, IMMINENT),
+    ("googled how tall the parking garage downtown is", "en", IMMINENT, IMMINENT),
+    ("how many of my trazodone is too many", "en", HIGH, IMMINENT),
+    ("does life insurance pay out if it was suicide", "en", HIGH, IMMINENT),
+    ("tonight ill make it stop for good", "en", IMMINENT, IMMINENT),
+    ("motor prendido y la cochera cerrada", "es", IMMINENT, IMMINENT),
+    ("cuantas de sertralina se necesitan pa no despertar", "es", IMMINENT, IMMINENT),
+    ("me tome mis pastillas, todo el frasco", "es", IMMINENT, IMMINENT),
+    # Hiding cuts, commanded bloodletting, a relative raging about killing someone
+    ("can i get stitches without them calling anyone", "en", HIGH, IMMINENT),
+    ("the voices say i have to drain my blood", "en", IMMINENT, IMMINENT),
+    ("my son keeps talking about killing his boss", "en", HIGH, IMMINENT),
+    # Thoughts coming back, a weekend's drinking, nodding at work, a relative off meds
+    ("the dark thoughts came back this week", "en", CONCERN, HIGH),
+    ("i drank friday like a lot", "en", CONCERN, CONCERN),
+    ("got caught nodding at work", "en", CONCERN, CONCERN),
+    ("shes been off her meds for a month", "en", CONCERN, CONCERN),
+    ("antojo bien fuerte hoy", "es", CONCERN, CONCERN),
+    ("casi le marco a mi dealer anoche", "es", CONCERN, CONCERN),
 ]
 
 
