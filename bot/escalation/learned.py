@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import pickle
 import re
 import unicodedata
@@ -55,6 +56,8 @@ from bot.escalation.evaluate import EXAMPLES_DIR, LabelledMessage, load_labelled
 from bot.escalation.types import CATEGORIES, Evidence, RiskAssessment, RiskDetector, RiskLevel
 
 log = logging.getLogger(__name__)
+
+TRAINING_TIMEOUT = 600  # seconds the training process may take before it is trained here
 
 CLASSES = ("none", "concern", "crisis")
 # Categories a crisis can have; the others (relapse, craving, ...) are concerns only.
@@ -584,26 +587,35 @@ def _option_words(path: Path) -> list[LabelledMessage]:
     return found_words
 
 
-def _train_default() -> LearnedRiskModel:
+def train_default_model() -> LearnedRiskModel:
+    """A fresh fit of the default model, in this process."""
     return LearnedRiskModel([*load_labelled(EXAMPLES_DIR), *ordinary_replies()])
 
 
 @cache
 def default_model() -> LearnedRiskModel:
     """The classifier trained on data/risk/examples/ and the ordinary replies of
-    data/nlu/, once per process, in a process of its own (see the module's notes).
-    A mistake in the examples raises here as it would in this process."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
+    data/nlu/, once per process, in a process of its own (`python -m
+    bot.escalation.train`, see the module's notes). Should that process fail,
+    the model is trained here: a mistake in the examples then raises as it would."""
+    import subprocess
+    import sys
 
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:
-        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as trainer:
-            return trainer.submit(_train_default).result()
-    except (BrokenProcessPool, OSError):
-        log.warning("the risk model's training process failed; training in this process",
-                    exc_info=True)
-        return _train_default()
+        trained = subprocess.run([sys.executable, "-m", "bot.escalation.train"],
+                                 capture_output=True, env=env, timeout=TRAINING_TIMEOUT,
+                                 check=True).stdout
+        model = pickle.loads(trained)  # noqa: S301 - our own child's pickle
+        if isinstance(model, LearnedRiskModel):
+            return model
+    except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as error:
+        detail = getattr(error, "stderr", b"") or b""
+        log.warning("the risk model's training process failed (%s); training in this process",
+                    detail.decode(errors="replace").strip().splitlines()[-1:] or error)
+    return train_default_model()
 
 
 def default_backstopped_detector() -> BackstoppedRiskDetector:
@@ -611,3 +623,4 @@ def default_backstopped_detector() -> BackstoppedRiskDetector:
     from bot.escalation.risk import default_lexicon_detector
 
     return BackstoppedRiskDetector(default_lexicon_detector(), default_model())
+

@@ -81,6 +81,15 @@ def test_the_app_scores_without_loading_scikit_learn(model: LearnedRiskModel) ->
     assert result["scores"] == [model.score(text).crisis for text in texts]
 
 
+def test_a_training_process_that_cannot_start_leaves_the_model_trained_here(
+    model: LearnedRiskModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    trained_here = default_model.__wrapped__()
+    text = "i want to sleep and never wake up"
+    assert trained_here.score(text).crisis == model.score(text).crisis
+
+
 # Written for this test, in none of the example files, and missed by the lexicon alone.
 UNSEEN_CRISES = [
     ("i keep thinking about how easy it would be to just stop existing", "en"),
