@@ -325,6 +325,29 @@ LEXICON_FAMILIES = [
     ("shes been off her meds for a month", "en", CONCERN, CONCERN),
     ("antojo bien fuerte hoy", "es", CONCERN, CONCERN),
     ("casi le marco a mi dealer anoche", "es", CONCERN, CONCERN),
+    # Concrete acts: a crash planned, pills from several pharmacies, insulin stopped,
+    # a tool used on the skin, a loaded rifle and "i don't know why i'm writing"
+    ("gonna drive my truck into the guardrail on the overpass", "en", IMMINENT, IMMINENT),
+    ("voy a estrellar la camioneta contra un arbol", "es", IMMINENT, IMMINENT),
+    ("filling my prescriptions at different pharmacies so nobody notices", "en",
+     IMMINENT, IMMINENT),
+    ("stopped my insulin on purpose and im not going to start", "en", HIGH, IMMINENT),
+    ("used a pencil sharpener blade on my thighs again", "en", HIGH, IMMINENT),
+    ("tengo la escopeta cargada aqui, no se para que te escribo", "es", IMMINENT, IMMINENT),
+    ("her story said see u never and shes at the bridge", "en", IMMINENT, IMMINENT),
+    # ... and their look-alikes
+    ("cleaned my rifle for deer camp this weekend", "en", NONE, NONE),
+    ("driving my truck to the lake tomorrow for fishing", "en", NONE, NONE),
+    ("kms this chem homework lol", "en", NONE, NONE),
+    ("this homework makes me want to kill myself", "en", HIGH, IMMINENT),
+    ("este calor me va a matar", "es", NONE, NONE),
+    # Concern: always being like this, side effects, shadows, names called, a bottle
+    ("why do i even bother with therapy, ill always be this way", "en", CONCERN, HIGH),
+    ("my adderall makes me throw up every morning", "en", CONCERN, CONCERN),
+    ("keep seeing shadows moving in the hallway at night", "en", CONCERN, CONCERN),
+    ("oigo que me llaman por mi nombre y no hay nadie", "es", CONCERN, CONCERN),
+    ("counting the hours til i can go buy a fifth", "en", CONCERN, CONCERN),
+    ("si me atropellara un camion no pasaria nada", "es", CONCERN, HIGH),
 ]
 
 
