@@ -102,22 +102,31 @@ def wait_until_ready(firer: Firer) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.postgres
-def test_a_backlog_is_fired_once_by_several_processes(
+@pytest.fixture
+def backlog(
     pg_engine: Engine, postgresql_url: str, services: Services
-) -> None:
+) -> Iterator[tuple[sessionmaker[Session], Firer]]:
+    """CLIENTS check-ins due, and the leader's firer with its two firing processes up."""
     sessions = session_factory(pg_engine)
     enroll_clients(sessions, services, CLIENTS)
     firer = Firer(sessions, services, pg_engine,
                   Settings(database_url=postgresql_url, firing_processes=2))
     try:
         wait_until_ready(firer)
-        assert firer.pool is not None
-        assert firer.fire_round(DUE) == 2 * ROUND_LIMIT  # each process fires a round
-        fired_by = dict(firer.pool.last_round)
-        rounds = fire_until_done(firer, DUE)
+        yield sessions, firer
     finally:
         firer.close()
+
+
+@pytest.mark.postgres
+def test_a_backlog_is_fired_once_by_several_processes(
+    backlog: tuple[sessionmaker[Session], Firer],
+) -> None:
+    sessions, firer = backlog
+    assert firer.pool is not None
+    assert firer.fire_round(DUE) == 2 * ROUND_LIMIT  # each process fires a round
+    fired_by = dict(firer.pool.last_round)
+    rounds = fire_until_done(firer, DUE)
     assert sorted(fired_by.values()) == [ROUND_LIMIT, ROUND_LIMIT]
     assert os.getpid() not in fired_by
     assert sum(rounds) == CLIENTS - 2 * ROUND_LIMIT
@@ -142,34 +151,27 @@ def test_a_few_due_fire_in_the_apps_own_process(
 
 @pytest.mark.postgres
 def test_a_firing_process_killed_between_rounds_loses_and_repeats_nothing(
-    pg_engine: Engine, postgresql_url: str, services: Services
+    backlog: tuple[sessionmaker[Session], Firer],
 ) -> None:
-    sessions = session_factory(pg_engine)
-    enroll_clients(sessions, services, CLIENTS)
-    firer = Firer(sessions, services, pg_engine,
-                  Settings(database_url=postgresql_url, firing_processes=2))
-    try:
-        wait_until_ready(firer)
-        assert firer.fire_round(DUE) == 2 * ROUND_LIMIT
-        workers = multiprocessing.active_children()
-        assert len(workers) == 2
-        killed = workers[0]
-        assert killed.pid is not None
-        os.kill(killed.pid, signal.SIGKILL)
-        killed.join(10)
-        # The pool finds the process dead as the next round starts; that round
-        # fires in the app's own process and the next backlog starts a new pool.
-        rounds = fire_until_done(firer, DUE)
-        assert firer.pool is not None
-        assert killed.pid not in firer.pool.last_round
-        wait_until_ready(firer)
-        alive = {child.pid for child in multiprocessing.active_children()}
-        assert len(alive) == 2
-        assert killed.pid not in alive
-    finally:
-        firer.close()
+    sessions, firer = backlog
+    assert firer.fire_round(DUE) == 2 * ROUND_LIMIT
+    workers = multiprocessing.active_children()
+    assert len(workers) == 2
+    killed = workers[0]
+    assert killed.pid is not None
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.join(10)
+    # The pool finds the process dead as the next round starts; that round
+    # fires in the app's own process and the next backlog starts a new pool.
+    rounds = fire_until_done(firer, DUE)
+    assert firer.pool is not None
+    assert killed.pid not in firer.pool.last_round
     assert sum(rounds) == CLIENTS - 2 * ROUND_LIMIT
     assert_each_fired_once(sessions, CLIENTS)
+    wait_until_ready(firer)
+    alive = {child.pid for child in multiprocessing.active_children()}
+    assert len(alive) == 2
+    assert killed.pid not in alive
 
 
 def test_sqlite_fires_in_the_apps_own_process(engine: Engine, db_url: str) -> None:
