@@ -348,6 +348,34 @@ LEXICON_FAMILIES = [
     ("oigo que me llaman por mi nombre y no hay nadie", "es", CONCERN, CONCERN),
     ("counting the hours til i can go buy a fifth", "en", CONCERN, CONCERN),
     ("si me atropellara un camion no pasaria nada", "es", CONCERN, HIGH),
+    # An overdose as it happens, said by the one using or the one watching
+    ("my roommate just collapsed after a bump, hes gurgling", "en", IMMINENT, IMMINENT),
+    ("giving him rescue breaths now", "en", IMMINENT, IMMINENT),
+    ("did a shot and now everything is going black", "en", IMMINENT, IMMINENT),
+    ("pretty sure the bag was laced, heart is pounding", "en", HIGH, IMMINENT),
+    ("came home from prison and did my usual amount", "en", HIGH, IMMINENT),
+    ("revolvi clonazepam con tequila", "es", HIGH, IMMINENT),
+    ("gonna take all of them at once", "en", HIGH, IMMINENT),
+    ("been keeping a noose hidden behind the water heater", "en", HIGH, IMMINENT),
+    ("hope my family can forgive me. this is it", "en", HIGH, IMMINENT),
+    ("no estoy seguro de poder cuidarme hoy", "es", HIGH, IMMINENT),
+    # Treatment and use: doses missed or sold, withdrawal, back on, kratom by the gram
+    ("missed my methadone twice this week", "en", CONCERN, CONCERN),
+    ("pharmacy was closed and no take homes this weekend", "en", CONCERN, CONCERN),
+    ("selling my take homes to cover the light bill", "en", CONCERN, CONCERN),
+    ("back on the pipe since friday", "en", CONCERN, CONCERN),
+    ("up to about 20 grams a day of kratom", "en", CONCERN, CONCERN),
+    ("la clinica de metadona cerro y no me dieron dosis para llevar", "es", CONCERN, CONCERN),
+    ("volvi a darle al pisto esta semana", "es", CONCERN, CONCERN),
+    ("no le veo sentido a levantarme", "es", CONCERN, CONCERN),
+    # ... and harm reduction, an anniversary, a reflexive "no se", the plain words
+    ("showed my sister how to use narcan", "en", NONE, NONE),
+    ("traigo mi naloxona en la bolsa", "es", NONE, NONE),
+    ("my brother overdosed 4 years ago today, we lit a candle, doing alright", "en", NONE, NONE),
+    ("no se preocupen, no estoy tomando", "es", NONE, NONE),
+    ("no me voy a matar... no se", "es", HIGH, IMMINENT),
+    ("gonna knock out this paperwork tonight", "en", NONE, NONE),
+    ("my therapist asked about suicidal thoughts and i said no", "en", NONE, NONE),
 ]
 
 
