@@ -352,6 +352,8 @@ LEXICON_FAMILIES = [
     ("my roommate just collapsed after a bump, hes gurgling", "en", IMMINENT, IMMINENT),
     ("giving him rescue breaths now", "en", IMMINENT, IMMINENT),
     ("did a shot and now everything is going black", "en", IMMINENT, IMMINENT),
+    ("i just used the same batch and cant breathe", "en", IMMINENT, IMMINENT),
+    ("used to run every day and now i cant breathe on the stairs lol", "en", NONE, NONE),
     ("pretty sure the bag was laced, heart is pounding", "en", HIGH, IMMINENT),
     ("came home from prison and did my usual amount", "en", HIGH, IMMINENT),
     ("revolvi clonazepam con tequila", "es", HIGH, IMMINENT),
