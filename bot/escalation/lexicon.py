@@ -30,8 +30,8 @@ from bot.escalation.types import CATEGORIES, RiskLevel
 
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history",
-    "resolution", "recent", "first_person", "third_party", "boosters", "finality", "stories",
-    "contexts", "idioms", "entries",
+    "resolution", "recent", "first_person", "third_party", "reporters", "boosters", "finality",
+    "stories", "contexts", "idioms", "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
@@ -75,6 +75,9 @@ class Lexicon:
     recent: tuple[CompiledPattern, ...]
     first_person: frozenset[str]
     third_party: frozenset[str]
+    # Someone texting about the client ("his mom here"); then these pronouns are the client.
+    reporters: tuple[CompiledPattern, ...]
+    reported: frozenset[str]
     timeline: tuple[CompiledPattern, ...]
     means: tuple[CompiledPattern, ...]
     places: tuple[CompiledPattern, ...]
@@ -222,6 +225,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
     negation = reader.section(data, "negation")
     boosters = reader.section(data, "boosters")
     finality = reader.section(data, "finality")
+    reporters = reader.section(data, "reporters") if "reporters" in data else {}
     fuzzy = reader.section(data, "fuzzy")
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
@@ -246,6 +250,8 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         recent=reader.patterns(data.get("recent"), "recent"),
         first_person=reader.words(data.get("first_person"), "first_person"),
         third_party=reader.words(data.get("third_party"), "third_party"),
+        reporters=reader.patterns(reporters.get("frames"), "reporters.frames"),
+        reported=reader.words(reporters.get("pronouns"), "reporters.pronouns"),
         timeline=reader.patterns(boosters.get("timeline"), "boosters.timeline"),
         means=reader.patterns(boosters.get("means"), "boosters.means"),
         places=reader.patterns(boosters.get("places"), "boosters.places"),

@@ -133,6 +133,7 @@ class _Language:
                 "recent": lexicon.recent,
                 "resolution": lexicon.resolution,
                 "stories": lexicon.stories,
+                "reporters": lexicon.reporters,
                 "timeline": lexicon.timeline,
                 "means": lexicon.means,
                 "serious": lexicon.serious,
@@ -301,7 +302,9 @@ def _level_in_context(
     if (
         entry.category not in ABOUT_THE_CLIENT
         and (is_past or story or scope.in_sentence(view, span, found.resolution))
-        and scope.about_someone_else(view, lexicon, span, story)
+        and scope.about_someone_else(
+            view, lexicon, span, story, lexicon.reported if found.reporters else frozenset()
+        )
     ):
         return _Explained.AWAY
     if is_past:

@@ -15,7 +15,7 @@ reads a text:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.escalation.lexicon import Lexicon
 from bot.escalation.normalize import SENTENCE_BREAK, SOFT_BREAK
@@ -151,24 +151,30 @@ def timeline_near(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
 
 
 def about_someone_else(
-    view: TextView, lexicon: Lexicon, span: Span, story: Sequence[Span] = ()
+    view: TextView,
+    lexicon: Lexicon,
+    span: Span,
+    story: Sequence[Span] = (),
+    the_client: Collection[str] = (),
 ) -> bool:
     """The nearest subject before (or inside) the match is another person, not the client.
 
     `story`: the cues of a story told in the match's sentence (the news, a show). Their
     own words ("i saw on the news") are not the subject, and a match nobody is named
-    for is the story's: "vi en las noticias lo de la sobredosis en el parque"."""
-    inside = view.tokens[span[0] : span[1]]
-    if any(token.text in lexicon.third_party for token in inside):
+    for is the story's: "vi en las noticias lo de la sobredosis en el parque".
+    `the_client`: pronouns that mean the client, in a message someone sends about them
+    ("dad here. he told me he tried to hang himself last year")."""
+    inside = [token.text for token in view.tokens[span[0] : span[1]]]
+    if any(text in lexicon.third_party and text not in the_client for text in inside):
         return True
-    if story and any(token.text in lexicon.first_person for token in inside):
+    if story and any(text in lexicon.first_person for text in inside):
         return False
     sentence_start, _ = view.sentence(span[0])
     for index in range(span[0] - 1, max(sentence_start, span[0] - SUBJECT_WINDOW) - 1, -1):
         if any(start <= index < end for start, end in story):
             continue
         text = view.tokens[index].text
-        if text in lexicon.first_person:
+        if text in lexicon.first_person or text in the_client:
             return False
         if text in lexicon.third_party:
             return True

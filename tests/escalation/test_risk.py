@@ -378,6 +378,12 @@ LEXICON_FAMILIES = [
     ("no me voy a matar... no se", "es", HIGH, IMMINENT),
     ("gonna knock out this paperwork tonight", "en", NONE, NONE),
     ("my therapist asked about suicidal thoughts and i said no", "en", NONE, NONE),
+    # Someone texting about the client: "he" is the client, so his past is history
+    ("his sister here. he overdosed last year and never told anyone", "en", CONCERN, CONCERN),
+    ("soy la mama de Ana, ella intento matarse el ano pasado", "es", CONCERN, CONCERN),
+    # ... but another person they name is still someone else
+    ("his mom here, his cousin overdosed years ago", "en", NONE, NONE),
+    ("my uncle tried to kill himself years ago", "en", NONE, NONE),
 ]
 
 
