@@ -31,7 +31,7 @@ from bot.escalation.types import CATEGORIES, RiskLevel
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history",
     "resolution", "recent", "first_person", "third_party", "reporters", "boosters", "finality",
-    "stories", "contexts", "idioms", "entries",
+    "stories", "determiners", "contexts", "idioms", "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
@@ -85,6 +85,8 @@ class Lexicon:
     farewell: tuple[CompiledPattern, ...]  # finality: "im done", "nothing left to lose"
     goodbye: tuple[CompiledPattern, ...]  # a plain goodbye closing a message
     stories: tuple[CompiledPattern, ...]  # news, films, books: someone else's story
+    # Words before a noun ("the", "lo de la"): in a story, "the overdose" is the story's.
+    determiners: frozenset[str]
     contexts: tuple[CompiledPattern, ...]
     vocabulary: frozenset[str]  # every word the lexicon writes: targets of spelling correction
 
@@ -259,6 +261,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         farewell=reader.patterns(finality.get("farewell"), "finality.farewell"),
         goodbye=reader.patterns(finality.get("goodbye"), "finality.goodbye"),
         stories=reader.patterns(data.get("stories"), "stories"),
+        determiners=reader.words(data.get("determiners"), "determiners"),
         contexts=reader.patterns(data.get("contexts"), "contexts"),
         vocabulary=frozenset(reader.vocabulary),
     )

@@ -160,15 +160,23 @@ def about_someone_else(
     """The nearest subject before (or inside) the match is another person, not the client.
 
     `story`: the cues of a story told in the match's sentence (the news, a show). Their
-    own words ("i saw on the news") are not the subject, and a match nobody is named
-    for is the story's: "vi en las noticias lo de la sobredosis en el parque".
+    own words ("i saw on the news") are not the subject, and a match that is a thing
+    told about (after a determiner), with nobody named, is the story's: "vi en las
+    noticias lo de la sobredosis en el parque". A match that is something done ("after
+    that show about overdose took all my pills") is not: texting drops the "i".
     `the_client`: pronouns that mean the client, in a message someone sends about them
     ("dad here. he told me he tried to hang himself last year")."""
     inside = [token.text for token in view.tokens[span[0] : span[1]]]
-    if any(text in lexicon.third_party and text not in the_client for text in inside):
+    # Inside the match a word that is also a determiner is one ("me tome todo el frasco").
+    if any(text in lexicon.third_party and text not in the_client
+           and text not in lexicon.determiners for text in inside):
         return True
-    if story and any(text in lexicon.first_person for text in inside):
-        return False
+    if story and (
+        any(text in lexicon.first_person for text in inside)
+        or span[0] == 0
+        or view.tokens[span[0] - 1].text not in lexicon.determiners
+    ):
+        story = ()  # told as the client's own doing: read as any other match
     sentence_start, _ = view.sentence(span[0])
     for index in range(span[0] - 1, max(sentence_start, span[0] - SUBJECT_WINDOW) - 1, -1):
         if any(start <= index < end for start, end in story):

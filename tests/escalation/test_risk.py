@@ -296,6 +296,10 @@ LEXICON_FAMILIES = [
     ("saw on the news an overdose at the bus station, so sad", "en", NONE, NONE),
     ("vi en el noticiero lo de la sobredosis en la escuela", "es", NONE, NONE),
     ("saw the news about the overdoses and now i want to use", "en", CONCERN, CONCERN),
+    # ... but a story does not take what the client did: texting drops the "i"
+    ("after watching that show about overdose took all my pills", "en", IMMINENT, IMMINENT),
+    ("read an article about overdose and just took 40 of my pills", "en", IMMINENT, IMMINENT),
+    ("vi una noticia de sobredosis y me tome todo el frasco", "es", IMMINENT, IMMINENT),
     ("my uncle overdosed 3 yrs ago, we visit his grave today", "en", NONE, NONE),
     # Putting things in order, twice over, is a goodbye; once is not
     ("deleted my facebook, closed my bank account, tying up loose ends", "en", HIGH, IMMINENT),
