@@ -109,11 +109,12 @@ def fire_due(session_factory: sessionmaker[Session], services: Services, now: da
             try:
                 loaded = _prefetch(session, events)  # held: the session only keeps weak refs
                 facts = BatchFacts.load(session, events, now)
-                fired += sum(_fire_if_due(session, services, event, now, facts)
-                             for event in events)
+                batch_fired = sum(_fire_if_due(session, services, event, now, facts)
+                                  for event in events)
                 facts.settle(session, now)
                 del loaded, facts
                 session.commit()
+                fired += batch_fired  # counted once committed: a failed batch is fired again
                 continue
             except Exception:
                 session.rollback()
