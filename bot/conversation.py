@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,8 @@ _SEEN = select(Message.id).where(
     Message.direction == "in",
     Message.provider_id == bindparam("provider_id"),
 )
+# The inbound message, stored first thing.
+_STORE = insert(Message.__table__).returning(Message.__table__.c.id)
 # The sender's contact point with its client and clinic, in one round trip.
 _SENDER = (
     select(ContactPoint, Client, Clinic)
@@ -97,32 +99,32 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
                                        "address": inbound.address}).first()
     contact, client, known_clinic = sender if sender is not None else (None, None, None)
     clinic = known_clinic if known_clinic is not None else _clinic_for(session, client)
-    message = Message(
-        clinic_id=clinic.id,
-        client_id=client.id if client else None,
-        contact_point_id=contact.id if contact else None,
-        channel=inbound.channel,
-        address=inbound.address,
-        direction="in",
-        body=inbound.text,
-        provider_id=inbound.provider_id,
-        status="received",
-        created_at=now,
-    )
-    session.add(message)
-    session.flush()
-    outcome = Outcome(message_id=message.id)
+    # One INSERT, not the unit of work: it runs for every message, and nothing
+    # later in the transaction needs the row as an object.
+    message_id = session.connection().execute(_STORE, {
+        "clinic_id": clinic.id,
+        "client_id": client.id if client else None,
+        "contact_point_id": contact.id if contact else None,
+        "channel": inbound.channel,
+        "address": inbound.address,
+        "direction": "in",
+        "body": inbound.text,
+        "provider_id": inbound.provider_id,
+        "status": "received",
+        "created_at": now,
+    }).scalar_one()
+    outcome = Outcome(message_id=message_id)
     if client is None or contact is None:
         # Paging: a staff member's address (ACK 12) is not a stranger's.
         staff = staff_for_address(session, inbound.channel, inbound.address)
         if staff is not None:
-            _handle_staff(session, staff, inbound, message, outcome)
+            _handle_staff(session, staff, inbound, message_id, outcome)
             return outcome
-        _handle_unknown_sender(session, services, clinic, inbound, message, outcome)
+        _handle_unknown_sender(session, services, clinic, inbound, message_id, outcome)
         return outcome
 
     turn = Turn(session, services, clinic, client, contact, now,
-                priority=PRIORITY_REPLY, source_message_id=message.id)
+                priority=PRIORITY_REPLY, source_message_id=message_id)
     lang = client.language
 
     # 2. compliance keywords
@@ -148,7 +150,7 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
                 {"rule": e.rule, "span": e.span, "level": e.level.label, "category": e.category}
                 for e in risk.evidence
             ],
-            source_message_id=message.id,
+            source_message_id=message_id,
             now=now,
         )
         outcome.escalation_id = raised.escalation.id
@@ -277,7 +279,7 @@ def _handle_unknown_sender(
     services: Services,
     clinic: Clinic,
     inbound: InboundMessage,
-    message: Message,
+    message_id: int,
     outcome: Outcome,
 ) -> None:
     """A sender we do not know: stored, risk-checked, told how to get set up;
@@ -294,7 +296,7 @@ def _handle_unknown_sender(
             category=risk.category,
             reason=f"risk detected in a message from an unknown sender on {inbound.channel}",
             evidence=[{"rule": e.rule, "span": e.span} for e in risk.evidence],
-            source_message_id=message.id, now=inbound.received_at,
+            source_message_id=message_id, now=inbound.received_at,
         )
         outcome.escalation_id = raised.escalation.id
     if risk.level >= RiskLevel.HIGH:
@@ -310,11 +312,12 @@ def _handle_unknown_sender(
     outcome.replies = [body]
 
 
-def _handle_staff(session: Session, staff: User, inbound: InboundMessage, message: Message,
+def _handle_staff(session: Session, staff: User, inbound: InboundMessage, message_id: int,
                   outcome: Outcome) -> None:
     """A care-team member's text (an acknowledgement): answered by the paging
     side, never risk-assessed or treated as a client's."""
-    message.clinic_id = staff.clinic_id
+    session.execute(update(Message).where(Message.id == message_id)
+                    .values(clinic_id=staff.clinic_id))
     reply = handle_staff_message(session, staff, inbound.text, inbound.received_at)
     queue_message(session, clinic_id=staff.clinic_id, client_id=None, contact=None,
                   channel=inbound.channel, address=inbound.address, body=reply,

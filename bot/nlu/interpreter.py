@@ -49,12 +49,6 @@ def _unit(vector: Vector) -> Vector:
     return {key: weight / norm for key, weight in vector.items()} if norm else {}
 
 
-def _dot(small: Vector, large: Vector) -> float:
-    if len(small) > len(large):
-        small, large = large, small
-    return sum(weight * large.get(key, 0.0) for key, weight in small.items())
-
-
 class _LanguageModel:
     """TF-IDF vectors of one language's examples, by intent."""
 
@@ -69,15 +63,24 @@ class _LanguageModel:
         for intent, counts in counted:
             self._examples[intent].append(self._vector(counts))
         self._centres = {intent: _unit(_sum(vectors)) for intent, vectors in self._examples.items()}
-        # Which examples have each feature: a message meets only the examples it
-        # shares a feature with, instead of every example of every intent.
-        self._owners: list[str] = []
+        # Which examples, and which intents' centres, have each feature: a message
+        # meets only what it shares a feature with, in one pass over its features.
+        # An intent's examples sit side by side, so its nearest is one slice's max.
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._slices: dict[str, slice] = {}
+        start = 0
         for intent, vectors in self._examples.items():
-            for vector in vectors:
+            for offset, vector in enumerate(vectors):
                 for key, weight in vector.items():
-                    self._postings[key].append((len(self._owners), weight))
-                self._owners.append(intent)
+                    self._postings[key].append((start + offset, weight))
+            self._slices[intent] = slice(start, start + len(vectors))
+            start += len(vectors)
+        self._size = start
+        self._intents = list(self._examples)
+        self._centre_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, intent in enumerate(self._intents):
+            for key, weight in self._centres[intent].items():
+                self._centre_postings[key].append((index, weight))
 
     def _vector(self, counts: Counter[str]) -> Vector:
         return _unit(
@@ -93,19 +96,18 @@ class _LanguageModel:
         vector = self._vector(features(text))
         if not vector:
             return {}
-        similarity = [0.0] * len(self._owners)  # to each example, by the postings
+        similarity = [0.0] * self._size  # to each example, by the postings
+        centre = [0.0] * len(self._intents)  # to each intent's centre
+        postings, centre_postings = self._postings, self._centre_postings
         for key, weight in vector.items():
-            for index, example_weight in self._postings.get(key, ()):
+            for index, example_weight in postings.get(key, ()):
                 similarity[index] += weight * example_weight
-        nearest = dict.fromkeys(self._examples, 0.0)
-        for index, value in enumerate(similarity):
-            intent = self._owners[index]
-            if value > nearest[intent]:
-                nearest[intent] = value
+            for index, centre_weight in centre_postings.get(key, ()):
+                centre[index] += weight * centre_weight
         return {
-            intent: _NEAREST_WEIGHT * nearest[intent]
-            + (1.0 - _NEAREST_WEIGHT) * _dot(vector, self._centres[intent])
-            for intent in self._examples
+            intent: _NEAREST_WEIGHT * max(similarity[self._slices[intent]])
+            + (1.0 - _NEAREST_WEIGHT) * centre[index]
+            for index, intent in enumerate(self._intents)
         }
 
 
