@@ -29,6 +29,7 @@ from bot.keywords import match_keyword
 from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, queue_message
 from bot.runs import Turn, advance_run, live_run
 from bot.services import Services
+from bot.store.base import table_of
 from bot.store.models import Client, Clinic, ContactPoint, Message, User
 from bot.texts import render
 
@@ -43,7 +44,7 @@ _SEEN = select(Message.id).where(
     Message.provider_id == bindparam("provider_id"),
 )
 # The inbound message, stored first thing.
-_STORE = insert(Message.__table__).returning(Message.__table__.c.id)
+_STORE = insert(table_of(Message)).returning(table_of(Message).c.id)
 # The sender's contact point with its client and clinic, in one round trip.
 _SENDER = (
     select(ContactPoint, Client, Clinic)

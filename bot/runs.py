@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.escalation.paging import page_if_raised
@@ -32,7 +32,7 @@ from bot.flows.schema import Flow
 from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, outbound_columns, queue_message
 from bot.scheduling.service import record_outcome
 from bot.services import Services
-from bot.store.base import Base
+from bot.store.base import table_of
 from bot.store.models import (
     Client,
     Clinic,
@@ -187,14 +187,6 @@ def timer_columns(turn: Turn, effect: SetTimer) -> dict[str, Any]:
             "status": "pending", "created_at": turn.now}
 
 
-def _table(model: type[Base]) -> Table:
-    """The model's table: a batch's rows go in as plain rows (Core), without the
-    per-row bookkeeping of ORM bulk inserts; they are the same columns."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 @dataclass
 class _Start:
     event: TimedEvent
@@ -254,7 +246,7 @@ class StartBatch:
         if not self.starts and not self.planned and not self.sends:
             return
         with session.no_autoflush:
-            runs, sent = _table(FlowRun), _table(Message)
+            runs, sent = table_of(FlowRun), table_of(Message)
             run_ids = session.scalars(
                 insert(runs).returning(runs.c.id, sort_by_parameter_order=True),
                 [start.run for start in self.starts]).all() if self.starts else []
@@ -274,11 +266,11 @@ class StartBatch:
                 message_ids = session.scalars(
                     insert(sent).returning(sent.c.id, sort_by_parameter_order=True),
                     messages).all()
-                session.execute(insert(_table(Outbox)), [
+                session.execute(insert(table_of(Outbox)), [
                     {**row, "message_id": message_id}
                     for row, message_id in zip(outbox, message_ids, strict=True)])
             if timers:
-                session.execute(insert(_table(TimedEvent)), timers)
+                session.execute(insert(table_of(TimedEvent)), timers)
         self.starts.clear()
         self.planned.clear()
         self.sends.clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.types import UTCDateTime, json_column_type, utc_now
@@ -37,3 +37,11 @@ class Base(DeclarativeBase):
 def created_at_column() -> Mapped[datetime]:
     """A created_at column that defaults to the time of insert."""
     return mapped_column(UTCDateTime(), default=utc_now, nullable=False)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's table, for plain (Core) statements on hot paths: rows go in
+    without the unit of work's per-row bookkeeping; they are the same columns."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
