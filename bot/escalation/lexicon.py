@@ -31,7 +31,7 @@ from bot.escalation.types import CATEGORIES, RiskLevel
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history",
     "resolution", "recent", "first_person", "third_party", "reporters", "boosters", "finality",
-    "stories", "determiners", "contexts", "idioms", "entries",
+    "stories", "determiners", "prepositions", "contexts", "idioms", "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
@@ -87,6 +87,8 @@ class Lexicon:
     stories: tuple[CompiledPattern, ...]  # news, films, books: someone else's story
     # Words before a noun ("the", "lo de la"): in a story, "the overdose" is the story's.
     determiners: frozenset[str]
+    # A word right after one of these is its object, not a subject: "en el ejercito", "de nino".
+    prepositions: frozenset[str]
     contexts: tuple[CompiledPattern, ...]
     vocabulary: frozenset[str]  # every word the lexicon writes: targets of spelling correction
 
@@ -262,6 +264,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         goodbye=reader.patterns(finality.get("goodbye"), "finality.goodbye"),
         stories=reader.patterns(data.get("stories"), "stories"),
         determiners=reader.words(data.get("determiners"), "determiners"),
+        prepositions=reader.words(data.get("prepositions"), "prepositions"),
         contexts=reader.patterns(data.get("contexts"), "contexts"),
         vocabulary=frozenset(reader.vocabulary),
     )

@@ -184,9 +184,15 @@ def about_someone_else(
         text = view.tokens[index].text
         if text in lexicon.first_person or text in the_client:
             return False
-        if text in lexicon.third_party:
+        if text in lexicon.third_party and not _after_preposition(view, lexicon, index):
             return True
     return bool(story)
+
+
+def _after_preposition(view: TextView, lexicon: Lexicon, index: int) -> bool:
+    """The word at `index` is a preposition's object, never the subject of what follows:
+    "cuando estaba en el ejercito" ("el" is also "him"), "de nino" (as a child)."""
+    return index > 0 and view.tokens[index - 1].text in lexicon.prepositions
 
 
 def time_goes_with(view: TextView, time: Span, farewells: Sequence[Span]) -> bool:

@@ -388,6 +388,33 @@ LEXICON_FAMILIES = [
     # ... but another person they name is still someone else
     ("his mom here, his cousin overdosed years ago", "en", NONE, NONE),
     ("my uncle tried to kill himself years ago", "en", NONE, NONE),
+    # Batches 33 and 34: an act "on purpose" beats the accident it looks like; a hedged
+    # answer to "are you safe"; side effects after a new dose; being watched; and a word
+    # after a preposition ("de nino", "en el") is no one else
+    ("burnt myself with the iron on purpose last night", "en", HIGH, IMMINENT),
+    ("burned myself with the curling iron doing my hair", "en", NONE, NONE),
+    ("took my uncles machete just in case the guards try to stop me", "en", HIGH, IMMINENT),
+    ("seeing double since the new dose", "en", CONCERN, CONCERN),
+    ("these pills turn me into a zombie", "en", CONCERN, CONCERN),
+    ("meds? nope, havent in like 4 days", "en", CONCERN, CONCERN),
+    ("not being here would feel like a relief honestly", "en", CONCERN, CONCERN),
+    ("r u safe tonight - ya i guess", "en", CONCERN, HIGH),
+    ("told myself one drink and one drink turned into the whole bottle", "en", CONCERN, CONCERN),
+    ("pretty sure my apartment is bugged", "en", CONCERN, CONCERN),
+    ("no mames, i drank again saturday", "en", CONCERN, CONCERN),
+    ("me tome las que quedaban para no despertar", "es", HIGH, IMMINENT),
+    ("quisiera dormir pa no despertar", "es", CONCERN, CONCERN),
+    ("ya quiero estrellar el carro contra un poste", "es", HIGH, IMMINENT),
+    ("creo que los de enfrente me estan vigilando", "es", CONCERN, CONCERN),
+    ("no se para que sigo aqui", "es", CONCERN, CONCERN),
+    ("de nino en el rancho intente quitarme la vida, hace muchos anos", "es", CONCERN, CONCERN),
+    ("ganas de tomar cero esta semana", "es", NONE, NONE),
+    ("ganas de consumir del 0 al 10? un 8", "es", CONCERN, CONCERN),
+    ("mis hijos me graban bailando jaja", "es", NONE, NONE),
+    ("cuando vivia en el norte me quise matar, hace anos", "es", CONCERN, CONCERN),
+    ("anoche me quise matar", "es", HIGH, IMMINENT),
+    ("me queria morir de la verguenza jaja", "es", NONE, NONE),
+    ("the police are listening to the new podcast", "en", NONE, NONE),
 ]
 
 
