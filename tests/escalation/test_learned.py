@@ -92,11 +92,27 @@ def test_a_training_process_that_cannot_start_leaves_the_model_trained_here(
 
 # Written for this test, in none of the example files, and missed by the lexicon alone.
 UNSEEN_CRISES = [
-    ("i keep thinking about how easy it would be to just stop existing", "en"),
+    ("ive been practicing how i would do it when everyone is asleep", "en"),
     ("i just want everything to go quiet forever", "en"),
     ("been looking up how many of my sleeping tablets it would take", "en"),
+    ("esta noche por fin voy a descansar de esta vida para siempre", "es"),
+]
+
+
+UNSEEN_WISHES = [
+    ("i keep thinking about how easy it would be to just stop existing", "en"),
     ("quiero que todo termine ya, no aguanto vivir asi", "es"),
 ]
+
+
+@pytest.mark.parametrize(("text", "lang"), UNSEEN_WISHES)
+def test_an_unseen_wish_to_be_gone_is_flagged(text: str, lang: str) -> None:
+    """A wish for it all to end, in words the lexicon lacks, still reaches the navigator
+    (the passive wishes of the labelled set are concerns, so the model may say concern)."""
+    assert default_lexicon_detector().assess(text, lang).level == NONE
+    assessment = default_detector().assess(text, lang)
+    assert assessment.level >= CONCERN
+    assert assessment.category == "suicide"
 
 
 @pytest.mark.parametrize(("text", "lang"), UNSEEN_CRISES)

@@ -415,6 +415,37 @@ LEXICON_FAMILIES = [
     ("anoche me quise matar", "es", HIGH, IMMINENT),
     ("me queria morir de la verguenza jaja", "es", NONE, NONE),
     ("the police are listening to the new podcast", "en", NONE, NONE),
+    # Batches 35 and 36: crises told through arrangements (papers left out, tubing, the
+    # train's times, treatment stopped on purpose), and the ordinary things they look like
+    ("bought tubing at the hardware store to run from the exhaust", "en", IMMINENT, IMMINENT),
+    ("sat by the crossing to check when the trains come through at night", "en",
+     IMMINENT, IMMINENT),
+    ("yeah more than thoughts", "en", HIGH, IMMINENT),
+    ("skipped chemo on purpose this month, letting the cancer win", "en", HIGH, IMMINENT),
+    ("left the will on the kitchen table. its all taken care of", "en", HIGH, IMMINENT),
+    ("wrote letters for my kids. by then it wont matter", "en", HIGH, IMMINENT),
+    ("the voices said hurt him before he hurts me", "en", IMMINENT, IMMINENT),
+    ("my old dealer hit me up last night", "en", CONCERN, CONCERN),
+    ("ngl been kinda paranoid lately", "en", CONCERN, CONCERN),
+    ("i cant see it ever getting better", "en", CONCERN, CONCERN),
+    ("took whats left of my pills", "en", HIGH, IMMINENT),
+    ("me tome las pastillas de todo el mes de un jalon", "es", HIGH, IMMINENT),
+    ("le deje dicho a mi hermano donde estan las escrituras, ya no voy a ir a la quimio", "es",
+     HIGH, IMMINENT),
+    ("las ganas estan en 9 hoy", "es", CONCERN, CONCERN),
+    ("overdosed on cold brew before the exam lol", "en", NONE, NONE),
+    ("wrote a letter to my son for his graduation, made me tear up", "en", NONE, NONE),
+    ("left the papers for the house with the lawyer for the closing", "en", NONE, NONE),
+    ("found an old bottle in the garage and poured it out", "en", NONE, NONE),
+    ("the bus comes at 6:40 so i check when it comes on the app", "en", NONE, NONE),
+    ("las ganas de ir a la playa estan en 10", "es", NONE, NONE),
+    # A plan told as choices made, and courage still to find; a wedding planned the same way
+    ("chose the place and the time. now i just need the nerve", "en", HIGH, IMMINENT),
+    ("solo me falta juntar valor, ya elegi el sitio y la hora", "es", HIGH, IMMINENT),
+    ("todo listo pa no amanecer", "es", HIGH, IMMINENT),
+    ("working up the courage to ask for a raise", "en", NONE, NONE),
+    ("decidi el lugar y la fecha de la fiesta", "es", NONE, NONE),
+    ("ya tengo todo listo, nos vemos manana en la cita", "es", NONE, NONE),
 ]
 
 
