@@ -30,7 +30,7 @@ from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, queue_message
 from bot.runs import Turn, advance_run, live_run
 from bot.services import Services
 from bot.store.base import table_of
-from bot.store.models import Client, Clinic, ContactPoint, Message, User
+from bot.store.models import Client, Clinic, ContactPoint, FlowRun, Message, User
 from bot.texts import render
 
 # A plain-language revocation opts out only when the interpreter is this sure.
@@ -45,11 +45,13 @@ _SEEN = select(Message.id).where(
 )
 # The inbound message, stored first thing.
 _STORE = insert(table_of(Message)).returning(table_of(Message).c.id)
-# The sender's contact point with its client and clinic, in one round trip.
+# The sender's contact point with its client, clinic and live flow run, in one
+# round trip.
 _SENDER = (
-    select(ContactPoint, Client, Clinic)
+    select(ContactPoint, Client, Clinic, FlowRun)
     .outerjoin(Client, Client.id == ContactPoint.client_id)
     .outerjoin(Clinic, Clinic.id == Client.clinic_id)
+    .outerjoin(FlowRun, FlowRun.active_client_id == Client.id)
     .where(ContactPoint.channel == bindparam("channel"),
            ContactPoint.address == bindparam("address"))
 )
@@ -98,7 +100,8 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
     now = inbound.received_at
     sender = session.execute(_SENDER, {"channel": inbound.channel,
                                        "address": inbound.address}).first()
-    contact, client, known_clinic = sender if sender is not None else (None, None, None)
+    contact, client, known_clinic, run = (
+        sender if sender is not None else (None, None, None, None))
     clinic = known_clinic if known_clinic is not None else _clinic_for(session, client)
     # One INSERT, not the unit of work: it runs for every message, and nothing
     # later in the transaction needs the row as an object.
@@ -169,8 +172,8 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
         outcome.replies = turn.sent
         return outcome
 
-    # 4. the live flow run gets the text as an answer
-    run = live_run(session, client.id)
+    # 4. the live flow run gets the text as an answer (read with the sender; nothing
+    # above starts or ends a run but STOP, which has returned)
     if run is not None:
         advance_run(turn, run, Answer(inbound.text))
         outcome.replies = turn.sent

@@ -89,6 +89,23 @@ class Turn:
             self.batch.sends.append(({**message, "flow_run_id": run.id}, row))
             self.sent.append(text)
             return
+        if self.batch is None:
+            # One message at a time (an inbound text, a page's reply): two plain
+            # INSERTs now, not the unit of work at commit. Rows they point at go
+            # in first (a run started or a contact point bound in this transaction).
+            if self.session.new:
+                self.session.flush()
+            message, row = outbound_columns(
+                clinic_id=self.clinic.id, client_id=self.client.id, contact=contact,
+                channel=contact.channel, address=contact.address, body=text, kind=kind,
+                priority=priority, now=self.now)
+            connection = self.session.connection()
+            message_id = connection.execute(
+                _QUEUE_MESSAGE, {**message, "flow_run_id": run.id if run is not None else None}
+            ).scalar_one()
+            connection.execute(_QUEUE_OUTBOX, {**row, "message_id": message_id})
+            self.sent.append(text)
+            return
         queue_message(
             self.session,
             clinic_id=self.clinic.id,
@@ -103,6 +120,10 @@ class Turn:
             flow_run=run,
         )
         self.sent.append(text)
+
+
+_QUEUE_MESSAGE = insert(table_of(Message)).returning(table_of(Message).c.id)
+_QUEUE_OUTBOX = insert(table_of(Outbox))
 
 
 def client_timezone(clinic: Clinic, client: Client) -> str:

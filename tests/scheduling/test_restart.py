@@ -143,6 +143,23 @@ def eventually(condition: Callable[[], bool], seconds: float) -> bool:
     return True
 
 
+def move_checkins(url: str, start: datetime) -> None:
+    """Let the pending check-ins fall due between `start` and `start + SPREAD`, in
+    the order they were made: a wave that starts when the apps are ready, however
+    long they took to start."""
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        events = session.scalars(select(TimedEvent).where(
+            TimedEvent.kind == "checkin_due", TimedEvent.status == "pending")
+            .order_by(TimedEvent.id)).all()
+        for index, event in enumerate(events):
+            due = start + SPREAD * index / (EVENTS - 1)
+            event.due_at = due
+            event.payload = {**event.payload, "occurs_at": due.isoformat()}
+        session.commit()
+    engine.dispose()
+
+
 def fired(url: str) -> int:
     """How many check-ins are no longer pending."""
     engine = make_engine(url)
@@ -197,9 +214,12 @@ def test_two_apps_share_the_check_ins_and_the_standby_takes_over(
     """Two app processes on one PostgreSQL: one leads, the other stands by; the
     leader is killed mid-wave and the standby fires the rest, each once."""
     url = postgresql_url
-    seed_due_checkins(url, datetime.now(UTC) + timedelta(seconds=10))
+    # Not due while the two apps start one after the other (their start-up time
+    # varies with the machine's load); the wave begins once both answer.
+    seed_due_checkins(url, datetime.now(UTC) + timedelta(hours=1))
     with serving(url, tmp_path, "a") as first, serving(url, tmp_path, "b") as second:
         apps = (first, second)
+        move_checkins(url, datetime.now(UTC) + timedelta(seconds=3))
         assert eventually(lambda: any(role(app) == "leader" for app in apps), 15)
         roles = [role(app) for app in apps]
         assert sorted(roles) == ["leader", "standby"], roles
