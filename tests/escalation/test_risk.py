@@ -476,6 +476,34 @@ LEXICON_FAMILIES = [
     ("signed the truck over to my son, hes got his license now", "en", NONE, NONE),
     ("cleaned the barrel and oiled the action for opening day", "en", NONE, NONE),
     ("mi compa me va a matar de la risa", "es", NONE, NONE),
+    # A joke about being killed is read as one only with a parent, a boss, a chef or a
+    # casserole: from a partner, or as a condition he sets, it is a threat
+    ("hes gonna kill me when he finds out i told you", "en", HIGH, IMMINENT),
+    ("my husband will kill me if he sees this text", "en", HIGH, IMMINENT),
+    ("he said hed kill me if i dont come home", "en", HIGH, IMMINENT),
+    ("hes gonna kill me one of these days", "en", HIGH, IMMINENT),
+    ("he said next time he wont stop", "en", HIGH, IMMINENT),
+    ("dijo que me mata si lo dejo", "es", HIGH, IMMINENT),
+    ("mom will kill me if she sees my report card lol", "en", NONE, NONE),
+    ("this casserole is gonna kill us one of these days", "en", NONE, NONE),
+    # Batches 39 and 40: what the learned backstop caught, now in the lexicon
+    ("the voices say the knife is the way", "en", HIGH, IMMINENT),
+    ("doubled up on my methadone with a few bars", "en", HIGH, IMMINENT),
+    ("gonna shoot up exactly like she did", "en", HIGH, IMMINENT),
+    ("everythings in order. waiting for it to get dark", "en", HIGH, IMMINENT),
+    ("last night i loaded the revolver", "en", HIGH, IMMINENT),
+    ("i cant hold on much longer", "en", HIGH, IMMINENT),
+    ("took a few too many of my pain pills", "en", HIGH, IMMINENT),
+    ("his lips are blue around the edges and hes purple around the lips", "en", HIGH, IMMINENT),
+    ("pretty sure that grey car is following me", "en", CONCERN, CONCERN),
+    ("if i got hit by a bus on the way it would solve a lot", "en", CONCERN, CONCERN),
+    ("gonna die on the couch for 10 hours after this shift", "en", NONE, NONE),
+    ("the old me would have gone on a bender", "en", NONE, NONE),
+    ("lit a candle at the vigil for the people we lost to overdose", "en", NONE, NONE),
+    ("creo que me echan algo en la comida", "es", CONCERN, CONCERN),
+    ("se me perdieron las pastillas del litio", "es", CONCERN, CONCERN),
+    ("ganas de consumir: 2 de 10", "es", NONE, NONE),
+    ("fui a la misa por los que murieron de sobredosis", "es", NONE, NONE),
 ]
 
 
