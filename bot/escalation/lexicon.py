@@ -69,6 +69,9 @@ class Lexicon:
     negation_fillers: frozenset[str]
     clause_breakers: frozenset[str]
     subject_pronouns: frozenset[str]
+    # "if", "si": a negation right after one sets a condition, it denies nothing
+    # ("si no me ayudan me voy a matar", "if i dont get home he will kill me").
+    conditionals: frozenset[str]
     hedges: tuple[CompiledPattern, ...]
     history: tuple[CompiledPattern, ...]
     resolution: tuple[CompiledPattern, ...]
@@ -248,6 +251,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         negation_fillers=reader.words(negation.get("not_before"), "negation.not_before"),
         clause_breakers=reader.words(negation.get("clause_breakers"), "negation.clause_breakers"),
         subject_pronouns=reader.words(negation.get("subjects"), "negation.subjects"),
+        conditionals=reader.words(negation.get("conditionals"), "negation.conditionals"),
         hedges=reader.patterns(data.get("hedges"), "hedges"),
         history=reader.patterns(data.get("history"), "history"),
         resolution=reader.patterns(data.get("resolution"), "resolution"),

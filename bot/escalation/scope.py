@@ -68,7 +68,11 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
             return False
         if text in lexicon.negation_cues:
             following = view.tokens[index + 1].text if index + 1 < len(view.tokens) else ""
-            return following not in lexicon.negation_fillers  # "no one would..." denies nothing
+            if following in lexicon.negation_fillers:
+                return False  # "no one would..." denies nothing
+            # "if i dont ...", "si no ...": a condition, not a denial
+            return not any(view.tokens[before].text in lexicon.conditionals
+                           for before in range(max(index - 2, 0), index))
         if text in lexicon.subject_pronouns:
             return False
     return False
