@@ -503,6 +503,9 @@ LEXICON_FAMILIES = [
     ("me mata el si me voy", "es", HIGH, IMMINENT),
     ("me mata el calor", "es", NONE, NONE),
     ("me mata mi jefe con tanto trabajo", "es", NONE, NONE),
+    # "he'll", "she'd" typed without the apostrophe
+    ("if i leave him hell kill me", "en", HIGH, IMMINENT),
+    ("said hed kill me if i called the cops", "en", HIGH, IMMINENT),
     ("my husband is going to kill me when he gets home", "en", HIGH, IMMINENT),
     ("me va a matar si me ve", "es", HIGH, IMMINENT),
     ("my boss is going to kill me when she sees this typo", "en", NONE, NONE),
