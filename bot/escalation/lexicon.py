@@ -29,7 +29,7 @@ from bot.escalation.patterns import (
 from bot.escalation.types import CATEGORIES, RiskLevel
 
 _TOP_KEYS = {
-    "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history",
+    "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history", "dated",
     "resolution", "recent", "first_person", "third_party", "reporters", "boosters", "finality",
     "stories", "determiners", "prepositions", "contexts", "idioms", "entries",
 }
@@ -74,6 +74,8 @@ class Lexicon:
     conditionals: frozenset[str]
     hedges: tuple[CompiledPattern, ...]
     history: tuple[CompiledPattern, ...]
+    # A sentence that dates the one before it: "that was 40 years ago", "eso fue hace anos".
+    dated: tuple[CompiledPattern, ...]
     resolution: tuple[CompiledPattern, ...]
     recent: tuple[CompiledPattern, ...]
     first_person: frozenset[str]
@@ -254,6 +256,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         conditionals=reader.words(negation.get("conditionals"), "negation.conditionals"),
         hedges=reader.patterns(data.get("hedges"), "hedges"),
         history=reader.patterns(data.get("history"), "history"),
+        dated=reader.patterns(data.get("dated"), "dated"),
         resolution=reader.patterns(data.get("resolution"), "resolution"),
         recent=reader.patterns(data.get("recent"), "recent"),
         first_person=reader.words(data.get("first_person"), "first_person"),

@@ -130,6 +130,7 @@ class _Language:
                 "hedges": lexicon.hedges,
                 "doubtful": lexicon.negation_phrases,
                 "history": lexicon.history,
+                "dated": lexicon.dated,
                 "recent": lexicon.recent,
                 "resolution": lexicon.resolution,
                 "stories": lexicon.stories,
@@ -295,9 +296,10 @@ def _level_in_context(
             return _Explained.AWAY if is_denied else None
         if is_denied:
             level = min(level, RiskLevel.HIGH)
-    is_past = scope.in_clause(view, lexicon, span, found.history) and not scope.in_clause(
-        view, lexicon, span, found.recent
-    )
+    is_past = (
+        scope.in_clause(view, lexicon, span, found.history)
+        or scope.dated_by_next_sentence(view, span, found.dated)
+    ) and not scope.in_clause(view, lexicon, span, found.recent)
     story = found.stories if scope.in_sentence(view, span, found.stories) else []
     if (
         entry.category not in ABOUT_THE_CLIENT

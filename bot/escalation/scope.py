@@ -6,7 +6,8 @@ reads a text:
 * a clear, calm denial ("i'm not suicidal", "i would never hurt myself",
   "suicidal? no.") removes the match; a hedged one ("i won't... i don't think",
   "not going to kill myself probably") still needs a human;
-* history ("years ago", "when i was 16", "used to") lowers a match to concern,
+* history ("years ago", "when i was 16", "used to") in the match's clause, or a
+  next sentence that dates it ("that was 40 years ago"), lowers a match to concern,
   unless the same clause says it is happening again; someone else's past or
   resolved event ("my cousin overdosed back in 2019, he's fine now") drops out;
 * a stated time or means ("tonight", "i have the pills") raises a high match;
@@ -58,9 +59,16 @@ def _clause_end(view: TextView, lexicon: Lexicon, index: int) -> int:
 def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
     """A negation word shortly before the match, in its clause, with no new subject between.
     A match that carries its own negation ("no hope", "not safe", "cant go on") is not
-    denied by another before it: "no energy no hope", "no im not safe"."""
+    denied by another before it: "no energy no hope", "no im not safe"; nor is one that
+    runs on past a full stop."""
     start = span[0]
-    if any(view.tokens[index].text in lexicon.negation_cues for index in range(*span)):
+    inside = [view.tokens[index].text for index in range(*span)]
+    if not lexicon.negation_cues.isdisjoint(inside):
+        return False
+    # A match that runs on past a full stop ("...for bevs oxy. i finished the bottle") says
+    # its deed after it; a negation before it ("hospice never came back") denies the first
+    # sentence only.
+    if SENTENCE_BREAK in inside:
         return False
     for index in range(start - 1, max(start - 1 - NEGATION_WINDOW, -1), -1):
         text = view.tokens[index].text
@@ -139,6 +147,15 @@ def in_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
     start, _ = view.sentence(span[0])
     _, end = view.sentence(max(span[1] - 1, span[0]))
     return any(start <= c_start and c_end <= end for c_start, c_end in cues)
+
+
+def dated_by_next_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
+    """The sentence after the match's opens by dating it: "i took a bottle of pills.
+    that was 40 years ago"."""
+    if not cues:
+        return False
+    _, end = view.sentence(max(span[1] - 1, span[0]))
+    return any(start == end + 1 for start, _ in cues)
 
 
 def timeline_near(view: TextView, span: Span, cues: Sequence[Span]) -> bool:

@@ -64,7 +64,7 @@ def _every_phrase(lexicon: Lexicon) -> list[CompiledPattern]:
         *lexicon.farewell, *lexicon.goodbye, *lexicon.places, *lexicon.idioms,
         *lexicon.contexts, *lexicon.hedges, *lexicon.negation_phrases, *lexicon.history,
         *lexicon.recent, *lexicon.resolution, *lexicon.stories, *lexicon.timeline,
-        *lexicon.means, *lexicon.serious,
+        *lexicon.means, *lexicon.serious, *lexicon.dated,
     ]
 
 
