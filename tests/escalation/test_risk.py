@@ -611,6 +611,32 @@ LEXICON_FAMILIES = [
     ("a que hora es el grupo de prevencion de recaidas?", "es", NONE, NONE),
     ("my husband said hed kill me if i ate his food", "en", HIGH, IMMINENT),
     ("my brother said hed kill me if i told anyone", "en", HIGH, IMMINENT),
+    # Batches 45 and 46: parents of small children, quoted words, long and one-word replies
+    ("bought pills off a guy, not to get high. just to have the option for later", "en",
+     HIGH, IMMINENT),
+    ("le pegue bien fuerte a mi nino y siento que lo voy a volver a hacer", "es", HIGH, IMMINENT),
+    ("gave my dog to my cousin. wont be needing em. take care of urself", "en", HIGH, IMMINENT),
+    ("had a couple pills that wernt mine", "en", CONCERN, CONCERN),
+    ("had a using dream and woke up sweating", "en", CONCERN, CONCERN),
+    ("havent left bed in 3 days", "en", CONCERN, CONCERN),
+    ("ella no se levanta de la cama desde que nacio el bebe", "es", CONCERN, CONCERN),
+    ("some days that doesnt sound so bad", "en", CONCERN, CONCERN),
+    ("Not coming to group anymore. Take me off the list", "en", CONCERN, CONCERN),
+    ("i know hes reporting to somebody", "en", CONCERN, CONCERN),
+    ("my daughter shot her brother with a nerf gun", "en", NONE, NONE),
+    ("gave the dog his heartworm pill", "en", NONE, NONE),
+    ("dropped my old pills at the pharmacy take back box", "en", NONE, NONE),
+    ("blood everywhere but hes fine", "en", NONE, NONE),
+    ("my best friend said shed kill me if i named the baby after her ex", "en", NONE, NONE),
+    ("baby shot up 2 inches at the checkup", "en", NONE, NONE),
+    ("she said im gonna kill myself if this meeting goes past 5", "en", NONE, NONE),
+    ("did u hear about that actor who overdosed", "en", NONE, NONE),
+    ("so spicy i thought i was gonna die", "en", NONE, NONE),
+    ("we're all gonna die someday so eat the cake", "en", NONE, NONE),
+    ("my friend relapsed and i drove her to detox", "en", NONE, NONE),
+    ("the show tonight had a guy hearing voices", "en", NONE, NONE),
+    ("the rifles are locked in a safe", "en", NONE, NONE),
+    ("recibi tratamiento y ahorita estoy muy bien", "es", NONE, NONE),
 ]
 
 
@@ -621,3 +647,23 @@ def test_widened_lexicon_families(
     """New phrase families raise their level on the lexicon alone; look-alikes stay quiet."""
     level = default_lexicon_detector().assess(text, lang).level
     assert lowest <= level <= highest, f"{text!r}: {level.name}"
+
+
+# Everyday sentences the learned backstop once raised; the lexicon now recognises them
+# as ordinary (an idiom), so the backstop leaves them alone.
+EXPLAINED_ORDINARY = [
+    ("my daughter shot her brother with a nerf gun and now theyre both crying", "en"),
+    ("gave the dog his heartworm pill and he spit it out 3 times", "en"),
+    ("just dropped my old pills at the pharmacy take back box so the kids cant get into them",
+     "en"),
+    ("my husband has hunting rifles, they are locked in a safe", "en"),
+    ("Ive been thinking about going back to school for social work", "en"),
+    ("hace años tuve depresion pero recibi tratamiento y ahorita estoy muy bien", "es"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), EXPLAINED_ORDINARY)
+def test_ordinary_readings_keep_the_backstop_quiet(text: str, lang: str) -> None:
+    assessment = default_lexicon_detector().assess(text, lang)
+    assert assessment.level == RiskLevel.NONE
+    assert assessment.explained, text
