@@ -637,6 +637,35 @@ LEXICON_FAMILIES = [
     ("the show tonight had a guy hearing voices", "en", NONE, NONE),
     ("the rifles are locked in a safe", "en", NONE, NONE),
     ("recibi tratamiento y ahorita estoy muy bien", "es", NONE, NONE),
+    # Batches 47 and 48: psychosis and its medicines, danger from others, anger held back
+    ("found out i stopped my meds and choked me last nite", "en", HIGH, IMMINENT),
+    ("tonight he went at his grandmother with a knife", "en", IMMINENT, IMMINENT),
+    ("im meant to fly so im going off the roof to prove it", "en", IMMINENT, IMMINENT),
+    ("shaky, slurring, confused and walking like shes drunk", "en", HIGH, IMMINENT),
+    ("the plan is the same as before", "en", IMMINENT, IMMINENT),
+    ("me eche cloro con refresco hace rato", "es", IMMINENT, IMMINENT),
+    ("somebody followed me home again, same grey truck", "en", HIGH, IMMINENT),
+    ("my husband has my insulin and says i get it when i behave", "en", HIGH, IMMINENT),
+    ("said theyll be back w a strap", "en", HIGH, IMMINENT),
+    ("my ex posted my address and said see you soon", "en", HIGH, IMMINENT),
+    ("si no le pago el viernes me va a levantar. ya saben donde vivo", "es", HIGH, IMMINENT),
+    ("alguien me viene siguiendo desde el trabajo", "es", HIGH, IMMINENT),
+    ("su nieto lo tiene encerrado sin comida", "es", HIGH, IMMINENT),
+    ("my jaw and neck got stuck pulled to the side", "en", CONCERN, CONCERN),
+    ("pretty sure im a prophet now", "en", CONCERN, CONCERN),
+    ("didnt pick up my clozapine this week", "en", CONCERN, CONCERN),
+    ("no fui a ponerme la inyeccion del mes", "es", CONCERN, CONCERN),
+    ("tengo la lengua como trabada desde la inyeccion", "es", CONCERN, CONCERN),
+    ("took double my klonopin last night", "en", CONCERN, CONCERN),
+    ("really wanted to beat the crap out of my roommate", "en", CONCERN, CONCERN),
+    ("a veces me imagino madreandolo", "es", CONCERN, CONCERN),
+    ("took my meds and went for a walk", "en", NONE, NONE),
+    ("had a fight with my sister over who hosts thanksgiving", "en", NONE, NONE),
+    ("my friend said shed murder me if i spoiled the finale", "en", NONE, NONE),
+    ("coworker said shes gonna kill me for taking her parking spot", "en", NONE, NONE),
+    ("my roommate is gonna strangle me, used all the hot water again", "en", NONE, NONE),
+    ("instructor choked me out in sparring", "en", NONE, NONE),
+    ("sone que me moria y me desperte riendome", "es", NONE, NONE),
 ]
 
 
@@ -659,6 +688,8 @@ EXPLAINED_ORDINARY = [
     ("my husband has hunting rifles, they are locked in a safe", "en"),
     ("Ive been thinking about going back to school for social work", "en"),
     ("hace años tuve depresion pero recibi tratamiento y ahorita estoy muy bien", "es"),
+    ("started krav maga, instructor choked me out in sparring and i loved it", "en"),
+    ("las voces ya casi no se oyen, sigo con la clozapina y voy al grupo", "es"),
 ]
 
 
