@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from bot.audit import record_audit
 from bot.channels.base import InboundMessage
@@ -49,6 +49,12 @@ _STORE = insert(table_of(Message)).returning(table_of(Message).c.id)
 # round trip.
 _SENDER = (
     select(ContactPoint, Client, Clinic, FlowRun)
+    # Columns a reply never reads stay in the database; the rare path that needs one
+    # (the console's details, a page's policy) loads it when it is first read.
+    .options(defer(Client.last_name), defer(Client.sex), defer(Client.external_id),
+             defer(Client.diagnosis), defer(Client.medications), defer(Client.consent_at),
+             defer(Client.navigator_id), defer(Client.opted_out_at),
+             defer(Clinic.escalation_policy))
     .outerjoin(Client, Client.id == ContactPoint.client_id)
     .outerjoin(Clinic, Clinic.id == Client.clinic_id)
     .outerjoin(FlowRun, FlowRun.active_client_id == Client.id)

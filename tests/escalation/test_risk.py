@@ -666,6 +666,26 @@ LEXICON_FAMILIES = [
     ("my roommate is gonna strangle me, used all the hot water again", "en", NONE, NONE),
     ("instructor choked me out in sparring", "en", NONE, NONE),
     ("sone que me moria y me desperte riendome", "es", NONE, NONE),
+    # Batches 49 and 50: crises told by understatement; veterans, farms and small towns
+    ("last check in from me. wanted to leave things neat", "en", HIGH, IMMINENT),
+    ("tied a belt to the closet bar just to see if it would hold", "en", IMMINENT, IMMINENT),
+    ("been standing at the rail a while", "en", IMMINENT, IMMINENT),
+    ("sold my rifles except one. kept one for me", "en", IMMINENT, IMMINENT),
+    ("wouldnt be hard to make it look like a tractor rollover", "en", IMMINENT, IMMINENT),
+    ("im taking care of the county guys when they come tomorrow", "en", HIGH, IMMINENT),
+    ("ive made peace with it", "en", HIGH, IMMINENT),
+    ("kinda been hoping the plane goes down on my trip", "en", CONCERN, CONCERN),
+    ("had a dream i died and woke up kinda disappointed", "en", CONCERN, CONCERN),
+    ("i shoulda died over there with the rest of my squad", "en", CONCERN, CONCERN),
+    ("kinda hoping it comes quick", "en", CONCERN, CONCERN),
+    ("dont see how this ends good", "en", CONCERN, CONCERN),
+    ("use un poquito el fin de semana, nada grave", "es", CONCERN, CONCERN),
+    ("my brother died 5 years ago today. im at peace with it", "en", NONE, NONE),
+    ("wouldnt be hard to fix the sink", "en", NONE, NONE),
+    ("writing letters for my kids to open on their 18th bdays", "en", NONE, NONE),
+    ("my sister said shed murder me if im late to her baby shower", "en", NONE, NONE),
+    ("my nephew says hes gonna die if he doesnt get the new call of duty", "en", NONE, NONE),
+    ("im gonna die if i dont get some help", "en", HIGH, IMMINENT),
 ]
 
 
@@ -690,6 +710,11 @@ EXPLAINED_ORDINARY = [
     ("hace años tuve depresion pero recibi tratamiento y ahorita estoy muy bien", "es"),
     ("started krav maga, instructor choked me out in sparring and i loved it", "en"),
     ("las voces ya casi no se oyen, sigo con la clozapina y voy al grupo", "es"),
+    ("the pharmacy gave me someone elses pills!! caught it before i took any", "en"),
+    ("me and my wife finally did our wills and got life insurance now that the baby is here",
+     "en"),
+    ("dentist is giving me norco for 3 days and my wife is holding onto the bottle", "en"),
+    ("the ice almost took me out, slid into a ditch, nobody hurt", "en"),
 ]
 
 
