@@ -686,6 +686,34 @@ LEXICON_FAMILIES = [
     ("my sister said shed murder me if im late to her baby shower", "en", NONE, NONE),
     ("my nephew says hes gonna die if he doesnt get the new call of duty", "en", NONE, NONE),
     ("im gonna die if i dont get some help", "en", HIGH, IMMINENT),
+    # Batches 51 and 52: teenagers and their parents; shelters, the street, release from jail
+    ("im bringing my dads gun to school tmrw", "en", IMMINENT, IMMINENT),
+    ("not planning on being around for my bday next week", "en", HIGH, IMMINENT),
+    ("mom checked my arms and saw the new ones from this morning", "en", HIGH, IMMINENT),
+    ("manana llevo la navaja de mi tio a la escuela", "es", HIGH, IMMINENT),
+    ("me tome como 10 de las de dormir de mi mama con una caguama", "es", IMMINENT, IMMINENT),
+    ("la encontramos con un cinturon amarrado, ya tenia el nudo hecho", "es", IMMINENT, IMMINENT),
+    ("si no le mando mas fotos va a ir a mi escuela", "es", HIGH, IMMINENT),
+    ("dont bother callin back after today. phone gettin shut off and so am i", "en",
+     HIGH, IMMINENT),
+    ("my dead mama keeps telling me to walk into traffic", "en", IMMINENT, IMMINENT),
+    ("wrote my name on a paper in my pocket so they know who i am when they find me", "en",
+     IMMINENT, IMMINENT),
+    ("i think he put somethin in my drink", "en", HIGH, IMMINENT),
+    ("cant stop thinking about going off the ferry tomorrow", "en", IMMINENT, IMMINENT),
+    ("ando en el carro con la manguera conectada al escape", "es", IMMINENT, IMMINENT),
+    ("lowkey been taking my brothers adderall", "en", CONCERN, CONCERN),
+    ("hit a juul at the dance", "en", CONCERN, CONCERN),
+    ("did a couple bumps w friends at the afterparty", "en", CONCERN, CONCERN),
+    ("ya llevaba un mes sin nada", "es", CONCERN, CONCERN),
+    ("estoy afuera de la licoreria pensando si entro", "es", CONCERN, CONCERN),
+    ("gonna skip group for a while", "en", CONCERN, CONCERN),
+    ("my cousin said he was gonna end me in smash", "en", NONE, NONE),
+    ("he snores like a chainsaw i wanna strangle him lol jk", "en", NONE, NONE),
+    ("lo quiero ahorcar jaja no es cierto", "es", NONE, NONE),
+    ("gonna die of food poisoning one of these days", "en", NONE, NONE),
+    ("its for my cousin who got shot in 2015", "en", NONE, NONE),
+    ("my son will be back with his friends for dinner", "en", NONE, NONE),
 ]
 
 
@@ -715,6 +743,9 @@ EXPLAINED_ORDINARY = [
      "en"),
     ("dentist is giving me norco for 3 days and my wife is holding onto the bottle", "en"),
     ("the ice almost took me out, slid into a ditch, nobody hurt", "en"),
+    ("my pills stay in the shelter locker and staff hands them to me every morning", "en"),
+    ("slept in the car, parked by the hospital where its lit up and safe", "en"),
+    ("hace un año vapeaba pero ya lo deje y la neta ni se me antoja", "es"),
 ]
 
 
