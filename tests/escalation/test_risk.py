@@ -715,6 +715,36 @@ LEXICON_FAMILIES = [
     ("gonna die of food poisoning one of these days", "en", NONE, NONE),
     ("its for my cousin who got shot in 2015", "en", NONE, NONE),
     ("my son will be back with his friends for dinner", "en", NONE, NONE),
+    # Batches 53 and 54: quiet goodbyes beside moving house, discharge and graduation
+    ("already made my peace with it so pls dont send the cops", "en", HIGH, IMMINENT),
+    ("3 weeks of lithium plus the oxys left from my back surgery. should be enough", "en",
+     IMMINENT, IMMINENT),
+    ("been planning it all week. nobody will be home", "en", HIGH, IMMINENT),
+    ("im coming back with my piece and she gonna be sorry", "en", IMMINENT, IMMINENT),
+    ("hes been parked outside my apt all night", "en", HIGH, IMMINENT),
+    ("kissed them goodnight for the last time. tell them i loved them", "en", HIGH, IMMINENT),
+    ("the vivitrol shot spot is swollen hot and red", "en", CONCERN, CONCERN),
+    ("went to the liquor store 3 times today and walked out each time", "en", CONCERN, CONCERN),
+    ("my neighbors put cameras in the smoke detectors to watch me", "en", CONCERN, CONCERN),
+    ("first drink in 14 months", "en", CONCERN, CONCERN),
+    ("ella no sale de la cama y dice que ya nada vale la pena", "es", CONCERN, CONCERN),
+    ("got a shot at the dentist and my face is numb", "en", NONE, NONE),
+    ("im gonna kill my brother he borrowed my truck and brought it back on empty", "en",
+     NONE, NONE),
+    ("shes gonna strangle her husband for leaving dishes in the sink", "en", NONE, NONE),
+    ("had a dream i was using again and woke up so relieved", "en", NONE, NONE),
+    ("just wanted to say goodbye since my insurance changed", "en", NONE, NONE),
+    ("my friends said theyd kill me if i skipped the bachelor party", "en", NONE, NONE),
+    ("esta mudanza me esta matando", "es", NONE, NONE),
+    ("mi hijo dice que lo voy a matar de verguenza", "es", NONE, NONE),
+    ("el examen de calculo me va a matar jaja", "es", NONE, NONE),
+    # Old idioms that had silenced a threat: only a trivial reason, never a partner
+    ("my dad is going to kill my mom for leaving him", "en", HIGH, IMMINENT),
+    ("my husband will kill me if i miss his call", "en", HIGH, IMMINENT),
+    ("he will kill me for this", "en", HIGH, IMMINENT),
+    ("mi esposo me va a matar jaja", "es", HIGH, IMMINENT),
+    ("my mom will kill me if i forget her birthday", "en", NONE, NONE),
+    ("im going to kill my roommate for eating my leftovers lol", "en", NONE, NONE),
 ]
 
 
@@ -748,6 +778,11 @@ EXPLAINED_ORDINARY = [
     ("my pills stay in the shelter locker and staff hands them to me every morning", "en"),
     ("slept in the car, parked by the hospital where its lit up and safe", "en"),
     ("hace un año vapeaba pero ya lo deje y la neta ni se me antoja", "es"),
+    ("my tia told the family gc my cousin is pregnant again and nobody knows whos the dad 💀💀",
+     "en"),
+    ("mi perrito se comio una de mis pastillas del corazon pero el veterinario dijo que esta bien",
+     "es"),
+    ("thank u for the 6 months. being discharged friday. ill call if i need a tune up", "en"),
 ]
 
 
