@@ -745,6 +745,26 @@ LEXICON_FAMILIES = [
     ("mi esposo me va a matar jaja", "es", HIGH, IMMINENT),
     ("my mom will kill me if i forget her birthday", "en", NONE, NONE),
     ("im going to kill my roommate for eating my leftovers lol", "en", NONE, NONE),
+    # Batches 55 and 56: grief and medicines; crises told in metaphors
+    ("tengo las pastillas aqui y hoy me voy con el", "es", IMMINENT, IMMINENT),
+    ("ya deje cartas pa mis hijos, este fin de semana se acaba", "es", IMMINENT, IMMINENT),
+    ("hoy en la noche termino con esto, no llamen a la policia", "es", IMMINENT, IMMINENT),
+    ("ready to clock out for good. shift ends at midnight and so do i", "en", HIGH, IMMINENT),
+    ("im ending his shift permanently. i know where he parks", "en", HIGH, IMMINENT),
+    ("im done renting this body. sorry i wasted everyones time", "en", HIGH, IMMINENT),
+    ("tonight feels like a good night to just fade to black", "en", IMMINENT, IMMINENT),
+    ("missed my last 2 appts. just cant get off the couch", "en", CONCERN, CONCERN),
+    ("wish i couldve gone with her honestly", "en", CONCERN, CONCERN),
+    ("ya llevo 4 dias sin tomarla", "es", CONCERN, CONCERN),
+    ("whats even the point of the next chapter", "en", CONCERN, CONCERN),
+    ("u can take me off the reminder texts", "en", CONCERN, CONCERN),
+    ("my refill isnt ready till monday", "en", CONCERN, CONCERN),
+    ("the urge is back this week", "en", CONCERN, CONCERN),
+    ("me anda llamando mucho la droga", "es", CONCERN, CONCERN),
+    ("llevo 60 dias sin tomar, gracias por el apoyo", "es", NONE, NONE),
+    ("my cousin said if i bring that potato salad to the bbq again shell kill me", "en",
+     NONE, NONE),
+    ("the party ends at midnight", "en", NONE, NONE),
 ]
 
 
@@ -783,6 +803,9 @@ EXPLAINED_ORDINARY = [
     ("mi perrito se comio una de mis pastillas del corazon pero el veterinario dijo que esta bien",
      "es"),
     ("thank u for the 6 months. being discharged friday. ill call if i need a tune up", "en"),
+    ("a year ago i was in a dark place after my wife passed. im not there anymore", "en"),
+    ("tried to make birria and burned the whole pot, smoke alarm going off", "en"),
+    ("heads up im logging off social media for lent, so text here if u need me", "en"),
 ]
 
 
