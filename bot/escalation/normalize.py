@@ -21,7 +21,7 @@ BREAKS = frozenset({SENTENCE_BREAK, SOFT_BREAK})
 _TOKEN_RE = re.compile(
     r"(?P<word>[^\W_]+(?:['’`´][^\W_]+)*)"
     r"|(?P<stop>[.!?;:…—–\n]+|\s-+\s|\s/\s)"
-    r"|(?P<comma>,)"
+    r"|(?P<comma>[,()])"  # a parenthesis sets off a clause, as a comma does
     r"|(?P<sym>[^\w\s])"
 )
 _REPEATS_RE = re.compile(r"(.)\1{2,}")

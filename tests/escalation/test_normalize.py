@@ -33,6 +33,12 @@ def test_punctuation_becomes_breaks_and_repeats_collapse() -> None:
     ]
 
 
+def test_a_parenthesis_sets_off_a_clause_like_a_comma() -> None:
+    # "meds no (ran out tues)": the "no" answers one question, it does not deny the aside
+    assert texts("meds no (ran out tues)") == ["meds", "no", ",", "ran", "out", "tues", ","]
+    assert texts("ok (fine)") == ["ok", ",", "fine", ","]
+
+
 def test_emoji_are_tokens_of_their_own() -> None:
     """Emoji stand alone, repeated emoji count once and variation selectors vanish."""
     assert texts("bye💊💊💊 ⚰️") == ["bye", "💊", "⚰"]
