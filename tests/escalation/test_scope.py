@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.escalation import scope
+from bot.escalation.lexicon import load_lexicon
 from bot.escalation.normalize import tokenize
+from bot.escalation.risk import DEFAULT_LEXICON_DIR
 from bot.escalation.view import Rewriter, Span, TextView, build_view
 
 
@@ -43,3 +45,27 @@ def test_a_time_far_along_the_sentence_does_not() -> None:
     """"this is it, the big interview today" — the time belongs to the interview."""
     view = view_of("this is it, the big interview today")
     assert not scope.time_goes_with(view, span_of(view, "today"), [span_of(view, "this is it")])
+
+
+def test_a_next_sentence_that_opens_by_dating_the_match_makes_it_past() -> None:
+    """"i took a bottle of pills. that was 40 years ago" — the date is the next sentence's start."""
+    view = view_of("i took a bottle of pills. that was 40 years ago")
+    match = span_of(view, "took a bottle of pills")
+    assert scope.dated_by_next_sentence(view, match, [span_of(view, "that was 40 years ago")])
+
+
+def test_a_date_further_on_dates_something_else() -> None:
+    """A date two sentences on, or inside the match's own sentence, is not this rule's."""
+    view = view_of("i took a bottle of pills. im scared. that was 40 years ago")
+    match = span_of(view, "took a bottle of pills")
+    assert not scope.dated_by_next_sentence(view, match, [span_of(view, "that was 40 years ago")])
+    assert not scope.dated_by_next_sentence(view, match, [])
+
+
+def test_a_negation_does_not_deny_a_match_that_runs_past_a_full_stop() -> None:
+    """"hospice never came back for her oxy. i finished the bottle": the "never" is about
+    hospice; the match says its deed after the stop."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("hospice never came back for her oxy. i finished the bottle")
+    assert not scope.negation_before(view, lexicon, span_of(view, "oxy . i finished the bottle"))
+    assert scope.negation_before(view, lexicon, span_of(view, "came back for her oxy"))
