@@ -830,6 +830,22 @@ LEXICON_FAMILIES = [
     ("hicimos pozole, se me quemo un poco la olla", "es", NONE, NONE),
     ("mi abuelita dice que si no le llamo el domingo me va a matar 😂", "es", NONE, NONE),
     ("my abuela called, my ex says hes coming over here to kill me", "en", HIGH, IMMINENT),
+    # Batches 61 and 62: a week's and a month's ordinary traffic of two clinics
+    ("my ex sent me a pic of his gun and said see u tonight", "en", IMMINENT, IMMINENT),
+    ("took the safety off the shotgun before i texted this", "en", IMMINENT, IMMINENT),
+    ("the 11:40 doesnt slow down at the crossing by my place", "en", IMMINENT, IMMINENT),
+    ("gonna go to sleep and not wake up this time. got everything i need", "en",
+     IMMINENT, IMMINENT),
+    ("ive been pressing a knife into my thigh every night this week", "en", HIGH, IMMINENT),
+    ("od'd friday. home alone now and honestly i wish it had worked", "en", HIGH, IMMINENT),
+    ("pase por la cantina 3 veces hoy, no entre", "es", CONCERN, CONCERN),
+    ("did you see that actor who od'd last week? anyway im 6 months sober", "en", NONE, NONE),
+    ("mi jefe me va a matar, llegue tarde otra vez", "es", NONE, NONE),
+    ("show i been watching had a whole suicide storyline", "en", NONE, NONE),
+    ("my friend said shed kill me if i showed up late to her baby shower", "en", NONE, NONE),
+    ("im a nurse, we had an overdose come in right at end of shift", "en", NONE, NONE),
+    ("reading a book about a girl who runs away from her abusive dad", "en", NONE, NONE),
+    ("got groceries and everything i need for the week", "en", NONE, NONE),
 ]
 
 
@@ -876,6 +892,8 @@ EXPLAINED_ORDINARY = [
     ("my bf threatened to leave if i make him watch one more reality show", "en"),
     ("med pass took forever tonight. and yes i took my own meds too", "en"),
     ("hace 5 años deje de tomar y hoy me dieron mi medalla", "es"),
+    ("do u guys give out narcan kits? want one in my car since i work at the shelter now",
+     "en"),
 ]
 
 
