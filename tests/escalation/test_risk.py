@@ -846,6 +846,22 @@ LEXICON_FAMILIES = [
     ("im a nurse, we had an overdose come in right at end of shift", "en", NONE, NONE),
     ("reading a book about a girl who runs away from her abusive dad", "en", NONE, NONE),
     ("got groceries and everything i need for the week", "en", NONE, NONE),
+    # Batches 63 and 64: a rural county and a big city, two weeks each
+    ("cant do another winter like this. made up my mind, saturday", "en", IMMINENT, IMMINENT),
+    ("whats the point of my appt thurs. i wont be here thurs", "en", HIGH, IMMINENT),
+    ("the whispering says the baby isnt mine. somebody needs to come get her", "en",
+     HIGH, IMMINENT),
+    ("tengo las pastillas de mi mama aqui y me las voy a tomar todas en la noche", "es",
+     HIGH, IMMINENT),
+    ("llevo dias con eso en la cabeza y hoy ya se como lo voy a hacer", "es", HIGH, IMMINENT),
+    ("sleep: 0 hrs. mood: done. plan: yes", "en", IMMINENT, IMMINENT),
+    ("lost my methadone take homes", "en", CONCERN, CONCERN),
+    ("nothings gonna change", "en", CONCERN, CONCERN),
+    ("i bought a bottle and its sitting in my car", "en", CONCERN, CONCERN),
+    ("cravings 9/10, mood 3/10", "en", CONCERN, CONCERN),
+    ("my buddy said im gonna end it all when the vikings lost", "en", NONE, NONE),
+    ("my coworker said hed rather jump off a bridge than do inventory again", "en", NONE, NONE),
+    ("me las voy a tomar todas con el desayuno como dijo el doctor", "es", NONE, NONE),
 ]
 
 
