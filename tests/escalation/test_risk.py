@@ -862,6 +862,20 @@ LEXICON_FAMILIES = [
     ("my buddy said im gonna end it all when the vikings lost", "en", NONE, NONE),
     ("my coworker said hed rather jump off a bridge than do inventory again", "en", NONE, NONE),
     ("me las voy a tomar todas con el desayuno como dijo el doctor", "es", NONE, NONE),
+    # Batches 65 and 66: a suburban clinic and a small-town one
+    ("sry wont make tuesdays appt. or any appt. checking out for good", "en", HIGH, IMMINENT),
+    ("already mixed the antifreeze in a gatorade. just waiting for the kids to fall asleep",
+     "en", IMMINENT, IMMINENT),
+    ("used alone on purpose kinda hoping i dont wake up", "en", HIGH, IMMINENT),
+    ("creator forgive me. cant do this life anymore. goodnight for good", "en", HIGH, IMMINENT),
+    ("the plan hasnt changed, im still going thru with it saturday", "en", IMMINENT, IMMINENT),
+    ("gonna be waiting for him in the lot tomorrow with my tire iron", "en", HIGH, IMMINENT),
+    ("mi hija se tomo el veneno de las ratas", "es", IMMINENT, IMMINENT),
+    ("if i got cancer id probably just not treat it", "en", CONCERN, CONCERN),
+    ("cravings? only for tacos lmao", "en", NONE, NONE),
+    ("my friend said shes gonna kill me bc i spoiled the finale", "en", NONE, NONE),
+    ("mi perro se comio mis chanclas, lo voy a ahorcar jaja", "es", NONE, NONE),
+    ("still going through with the move saturday", "en", NONE, NONE),
 ]
 
 
