@@ -876,6 +876,27 @@ LEXICON_FAMILIES = [
     ("my friend said shes gonna kill me bc i spoiled the finale", "en", NONE, NONE),
     ("mi perro se comio mis chanclas, lo voy a ahorcar jaja", "es", NONE, NONE),
     ("still going through with the move saturday", "en", NONE, NONE),
+    # Batches 67 and 68: a women's program and a men's court-referred one
+    ("hes been texting me pics of his gun all morning saying see you tonight", "en",
+     HIGH, IMMINENT),
+    ("got fent in my pocket and i know its strong, thats kinda the point tonight", "en",
+     IMMINENT, IMMINENT),
+    ("the man on the tv says i need to walk into traffic", "en", IMMINENT, IMMINENT),
+    ("voices telling me to walk out into traffic on I-10", "en", IMMINENT, IMMINENT),
+    ("no voy a llegar al lunes, ya lo decidi", "es", IMMINENT, IMMINENT),
+    ("tome mucho y me meti unas pastillas pa dormir", "es", IMMINENT, IMMINENT),
+    ("sliced up my thighs last night", "en", HIGH, IMMINENT),
+    ("bout to catch a case. im on my way w my cousin", "en", HIGH, IMMINENT),
+    ("usted fue buena conmigo. ya no me van a ver en el grupo. cuidense mucho", "es",
+     HIGH, IMMINENT),
+    ("urges kinda coming back lately", "en", CONCERN, CONCERN),
+    ("ya no voy a ir a las clases", "es", CONCERN, CONCERN),
+    ("i want to die, not really sure why im telling you", "en", HIGH, IMMINENT),
+    ("i want to die lmao (not really, just gross)", "en", NONE, NONE),
+    ("my 4 yr old wants to shoot me with her water gun", "en", NONE, NONE),
+    ("the heat on that roof was brutal, thought i was gonna die up there", "en", NONE, NONE),
+    ("my crew lead said hed shoot me if im late again", "en", NONE, NONE),
+    ("le corte el pelo a mi hijo y le quedo horrible, me quiere matar", "es", NONE, NONE),
 ]
 
 
@@ -924,6 +945,7 @@ EXPLAINED_ORDINARY = [
     ("hace 5 años deje de tomar y hoy me dieron mi medalla", "es"),
     ("do u guys give out narcan kits? want one in my car since i work at the shelter now",
      "en"),
+    ("this is his wife, Tony has the flu so he wont make group tonight", "en"),
 ]
 
 
