@@ -897,6 +897,25 @@ LEXICON_FAMILIES = [
     ("the heat on that roof was brutal, thought i was gonna die up there", "en", NONE, NONE),
     ("my crew lead said hed shoot me if im late again", "en", NONE, NONE),
     ("le corte el pelo a mi hijo y le quedo horrible, me quiere matar", "es", NONE, NONE),
+    # Batches 69 and 70: young adults at college; older adults and their caregivers
+    ("i hear my grandma telling me to walk into traffic so i can be with her", "en",
+     IMMINENT, IMMINENT),
+    ("still got my uncles gun in my glovebox. but its there and i think about it", "en",
+     HIGH, IMMINENT),
+    ("im at the station. trains come every 12 min. ive let three go by", "en",
+     IMMINENT, IMMINENT),
+    ("last night i held the pillow over her face for a second", "en", IMMINENT, IMMINENT),
+    ("not going to be a burden on my kids anymore. tonight i take care of it myself", "en",
+     IMMINENT, IMMINENT),
+    ("dice que dios le ordeno no tomar sus medicinas y quemar todo", "es", IMMINENT, IMMINENT),
+    ("bought rat poison today at the hardware store. not for the rats", "en",
+     IMMINENT, IMMINENT),
+    ("i wouldnt mind if the lord just took me in my sleep", "en", CONCERN, CONCERN),
+    ("the pharmacist is switching my pills with fake ones to hurt me", "en", CONCERN, CONCERN),
+    ("my friend says she overdosed on taco bell last night", "en", NONE, NONE),
+    ("the check in asked if ive had thoughts of ending my life - no, never", "en", NONE, NONE),
+    ("i relapsed... into rewatching twilight for the 5th time", "en", NONE, NONE),
+    ("bought rat poison for the garage, the mice are back", "en", NONE, NONE),
 ]
 
 
