@@ -916,6 +916,13 @@ LEXICON_FAMILIES = [
     ("the check in asked if ive had thoughts of ending my life - no, never", "en", NONE, NONE),
     ("i relapsed... into rewatching twilight for the 5th time", "en", NONE, NONE),
     ("bought rat poison for the garage, the mice are back", "en", NONE, NONE),
+    # Idioms of this session read against danger they could hide
+    ("mi mama dice que si no me voy de la casa mi padrastro me va a matar", "es",
+     HIGH, IMMINENT),
+    ("my husband is holding my meds and says i get them when i behave", "en", HIGH, IMMINENT),
+    ("id rather be dead than go back to him", "en", CONCERN, IMMINENT),
+    ("relapsed into my old habits last night", "en", CONCERN, CONCERN),
+    ("my wife is holding onto the bottle of norco for me", "en", NONE, NONE),
 ]
 
 
