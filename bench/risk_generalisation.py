@@ -48,9 +48,11 @@ from bot.escalation.learned import (  # noqa: E402
     LearnedRiskModel,
     Score,
     Thresholds,
+    after_ordinary,
     consulted,
     learned_level,
     ordinary_replies,
+    unexplained,
 )
 from bot.escalation.risk import default_lexicon_detector  # noqa: E402
 from bot.escalation.types import RiskLevel  # noqa: E402
@@ -66,8 +68,9 @@ class Row:
     file: str
     message: LabelledMessage
     lexicon: RiskLevel  # the lexicon's level
-    explained: bool  # the lexicon recognised an ordinary reading
-    score: Score  # out-of-fold classifier score
+    rest: str  # the message less what the lexicon read as ordinary (learned.unexplained)
+    score: Score  # out-of-fold classifier score of `rest`
+    whole: Score  # ... and of the whole message
 
 
 def load_files(folder: Path) -> dict[str, list[LabelledMessage]]:
@@ -81,24 +84,32 @@ def load_files(folder: Path) -> dict[str, list[LabelledMessage]]:
     return files
 
 
-def out_of_fold(files: dict[str, list[LabelledMessage]]) -> dict[str, list[Score]]:
-    """For each file, the scores of a classifier trained on all the other files."""
-    scores: dict[str, list[Score]] = {}
+def out_of_fold(
+    files: dict[str, list[LabelledMessage]], rests: dict[str, list[str]]
+) -> dict[str, list[tuple[Score, Score]]]:
+    """For each file, the scores of its messages and of their `rests` by a classifier
+    trained on all the other files."""
+    scores: dict[str, list[tuple[Score, Score]]] = {}
     for held in files:
         started = time.perf_counter()
         model = LearnedRiskModel([*(m for name, ms in files.items() if name != held for m in ms),
                                   *ORDINARY])
-        scores[held] = [model.score(m.text) for m in files[held]]
+        scores[held] = [
+            (whole := model.score(m.text), whole if rest == m.text else model.score(rest))
+            for m, rest in zip(files[held], rests[held], strict=True)
+        ]
         print(f"  fold {held:10} trained in {time.perf_counter() - started:4.1f} s", flush=True)
     return scores
 
 
 def combined(row: Row, thresholds: Thresholds | None) -> RiskLevel:
     """The backstop's rule (learned.backstop) on stored levels and scores."""
-    if thresholds is None or row.lexicon >= RiskLevel.HIGH or row.explained:
+    if thresholds is None or row.lexicon >= RiskLevel.HIGH:
         return row.lexicon
-    if not consulted(row.message.text):
+    if not consulted(row.message.text) or not consulted(row.rest):
         return row.lexicon
+    if row.rest != row.message.text:
+        thresholds = after_ordinary(thresholds)
     return max(row.lexicon, learned_level(row.score, thresholds))
 
 
@@ -127,7 +138,7 @@ def own_recall(rows: Sequence[Row], thresholds: Thresholds) -> float:
     for label, floor in (("crisis", RiskLevel.HIGH), ("concern", RiskLevel.CONCERN)):
         cell = [r for r in rows if r.message.label == label]
         total += sum(
-            consulted(r.message.text) and learned_level(r.score, thresholds) >= floor
+            consulted(r.message.text) and learned_level(r.whole, thresholds) >= floor
             for r in cell
         ) / len(cell)
     return total
@@ -224,13 +235,18 @@ def main() -> None:
     files = load_files(args.examples)
     print(f"{sum(map(len, files.values()))} messages in {len(files)} files; "
           "leave-one-file-out:")
-    scores = out_of_fold(files)
     lexicon = default_lexicon_detector()
+    found = {name: [lexicon.assess(m.text, m.lang) for m in messages]
+             for name, messages in files.items()}
+    rests = {name: [unexplained(m.text, a.explained) for m, a in zip(
+        messages, found[name], strict=True)] for name, messages in files.items()}
+    scores = out_of_fold(files, rests)
     rows: list[Row] = []
     for name, messages in files.items():
-        for message, score in zip(messages, scores[name], strict=True):
-            found = lexicon.assess(message.text, message.lang)
-            rows.append(Row(name, message, found.level, found.explained, score))
+        for message, assessment, rest, (whole, score) in zip(
+            messages, found[name], rests[name], scores[name], strict=True
+        ):
+            rows.append(Row(name, message, assessment.level, rest, score, whole))
     product = choose(rows, args.fp_budget)
     per_file = nested(rows, list(files), args.fp_budget)
     print(f"\nproduct thresholds (all files, added FP <= {args.fp_budget:.0%}): "
@@ -242,8 +258,8 @@ def main() -> None:
     unseen = [r for r in rows if r.file.startswith(UNSEEN_BY_FROZEN)]
     levels = frozen_levels(args.frozen_commit, [r.message for r in unseen])
     if levels is not None:
-        old = [Row(r.file, r.message, level, False, r.score) for r, level in zip(
-            unseen, levels, strict=True)]
+        old = [Row(r.file, r.message, level, r.message.text, r.whole, r.whole)
+               for r, level in zip(unseen, levels, strict=True)]
         old_files = sorted({r.file for r in old})
         table(
             f"B. lexicon frozen at {args.frozen_commit} vs + classifier, on the "

@@ -7,10 +7,14 @@ within words and word 1-2 grams, sublinear tf, then a class-balanced logistic
 regression) trained at construction, in about a second, from the labelled
 examples in data/risk/examples/. `BackstoppedRiskDetector` combines the two:
 
-- the lexicon's verdict stands when it is high or imminent, when it is at least
-  as high as the classifier's, and whenever the lexicon recognised an ordinary
-  reading (an idiom, game talk, a calm denial, someone else's story, a past that
-  is over: `RiskAssessment.explained`);
+- the lexicon's verdict stands when it is high or imminent, and when it is at
+  least as high as the classifier's;
+- the classifier never reads what the lexicon recognised as ordinary (an idiom,
+  the sentence of a calm denial, of someone else's story or of a past that is
+  over, a whole message about a video game: `RiskAssessment.explained`), only the
+  rest of the message, and raises that only when it is surer (AFTER_ORDINARY), so
+  "no cravings. just done. going to the bridge after my shift" is still read
+  from "just done";
 - otherwise, for a message of at least MIN_WORDS words, the classifier may
   raise the level to concern or high, never to imminent, when its probability
   clears a threshold. The thresholds were chosen by leave-one-file-out
@@ -82,6 +86,14 @@ class Thresholds:
 # 140 caught against 125) for one more false alarm in 160 ordinary texts; on batches
 # 25 and 26, written later, 132 against 128 for 16 false alarms against 9.
 DEFAULT_THRESHOLDS = Thresholds(high=0.55, concern=0.80)
+# What is left of a message once the lexicon read part of it as ordinary is raised only
+# above these. Most such messages are look-alikes whose idiom was written to keep the
+# classifier quiet ("my phone was dead sorry for not answering"). On batches 41-70, with a
+# classifier that had not seen them, the default thresholds on the rest flagged 34 more of
+# their 2,400 ordinary texts and these 5; on batches 71-74, scored before anything learned
+# from them, these caught 6 of the 7 crises an idiom or a denial elsewhere had silenced
+# ("no cravings. just done. going to the bridge on 5th after my shift").
+AFTER_ORDINARY = Thresholds(high=0.80, concern=0.95)
 
 
 @dataclass(frozen=True)
@@ -492,17 +504,45 @@ def learned_level(score: Score, thresholds: Thresholds) -> RiskLevel:
     return RiskLevel.NONE
 
 
+def unexplained(text: str, explained: Sequence[tuple[int, int]]) -> str:
+    """The message without the character ranges the lexicon read as ordinary: "no
+    cravings. just done. going to the bridge after my shift" is read from "just done"."""
+    if not explained:
+        return text
+    kept: list[str] = []
+    done = 0
+    for start, end in sorted(explained):
+        if start > done:
+            kept.append(text[done:start])
+        done = max(done, end)
+    kept.append(text[done:])
+    return " ".join(piece.strip() for piece in kept if piece.strip())
+
+
+def after_ordinary(thresholds: Thresholds) -> Thresholds:
+    """The thresholds for what is left once part of a message was read as ordinary."""
+    return Thresholds(
+        max(thresholds.high, AFTER_ORDINARY.high), max(thresholds.concern, AFTER_ORDINARY.concern)
+    )
+
+
 def backstop(
     lexicon: RiskAssessment, model: LearnedRiskModel, text: str, thresholds: Thresholds
 ) -> RiskAssessment:
-    """The lexicon's assessment, raised by the classifier where the rules above allow it."""
-    if lexicon.level >= RiskLevel.HIGH or lexicon.explained or not consulted(text):
+    """The lexicon's assessment, raised by the classifier where the rules above allow it.
+    The classifier reads only what the lexicon did not explain as ordinary."""
+    if lexicon.level >= RiskLevel.HIGH or not consulted(text):
         return lexicon
-    level = model.level(text, thresholds)
+    rest = unexplained(text, lexicon.explained)
+    if not consulted(rest):
+        return lexicon
+    if rest != text:
+        thresholds = after_ordinary(thresholds)
+    level = model.level(rest, thresholds)
     if level <= lexicon.level:
         return lexicon
-    category = lexicon.category or model.category(text, level)
-    score = model.score(text)
+    category = lexicon.category or model.category(rest, level)
+    score = model.score(rest)
     grams = [gram.strip() for gram, weight in score.features[:TOP_NGRAMS] if weight > 0]
     label = "crisis" if level >= RiskLevel.HIGH else "concern"
     probability = score.crisis if level >= RiskLevel.HIGH else score.any_risk

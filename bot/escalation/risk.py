@@ -155,10 +155,10 @@ class _Language:
         correct: bool,
         texts: list[str] | None = None,
         words: frozenset[str] | None = None,
-    ) -> tuple[list[Evidence], bool]:
-        """The evidence, and whether an ordinary reading (idiom, game, denial, someone
-        else's story, a past that is over) was recognised. `texts` and `words`, when
-        given, are the tokens' texts in order and as a set."""
+    ) -> tuple[list[Evidence], list[tuple[int, int]]]:
+        """The evidence, and the character ranges read as ordinary (an idiom, game talk, a
+        denial, someone else's story, a past that is over: `_ordinary_ranges`). `texts`
+        and `words`, when given, are the tokens' texts in order and as a set."""
         if texts is None or words is None:
             texts = [token.text for token in tokens]
             words = frozenset(texts)
@@ -169,12 +169,12 @@ class _Language:
                 texts = fixed
                 words = frozenset(fixed)
         if not self.might_match(words):
-            return [], False
+            return [], []
         view = build_view(tokens, self.rewriter, texts, words)
         signals = self.signals.find(view)
-        explained = not _ORDINARY.isdisjoint(signals)
+        ordinary = _ordinary_signals(view, signals)
         if _ORDINARY.issuperset(signals):
-            return [], explained
+            return [], _char_ranges(view, ordinary)
         entry_of = self.entry_of
         matches = [_Match(entry_of[id(p)], span) for p, span in signals.get("entries", ())]
         farewells = _spans(signals, "farewell")
@@ -193,11 +193,31 @@ class _Language:
         read: list[_Read] = []
         if matches:
             read, dropped = _read_in_context(view, self.lexicon, found, matches, text)
-            explained = explained or dropped
+            ordinary.extend(dropped)
         if farewells or goodbyes:
             signs = _Finality(farewells, goodbyes, idioms)
             read.extend(_read_together(view, self.lexicon, found, signs, read, text))
-        return [r.evidence for r in read], explained
+        return [r.evidence for r in read], _char_ranges(view, ordinary)
+
+
+def _ordinary_signals(view: TextView, signals: dict[str, list[tuple[CompiledPattern, Span]]]
+                      ) -> list[Span]:
+    """What idioms and contexts explain: an idiom its own words ("this heat is killing
+    me"), a context (a video game, a film) the whole message it sets."""
+    if "contexts" in signals:
+        return [(0, len(view.tokens))]
+    return [_sentences(view, span) for span in _spans(signals, "idioms")]
+
+
+def _sentences(view: TextView, span: Span) -> Span:
+    """The sentence or sentences a token range is in."""
+    return view.sentence(span[0])[0], view.sentence(span[1] - 1)[1]
+
+
+def _char_ranges(view: TextView, spans: list[Span]) -> list[tuple[int, int]]:
+    """Token ranges as [start, end) ranges of the original text."""
+    tokens = view.tokens
+    return [(tokens[a].start, tokens[b - 1].end) for a, b in spans if a < b]
 
 
 def _spans(found: dict[str, list[tuple[CompiledPattern, Span]]], group: str) -> list[Span]:
@@ -245,8 +265,9 @@ def _quote(view: TextView, span: Span, text: str) -> str:
 
 def _read_in_context(
     view: TextView, lexicon: Lexicon, found: _Found, matches: list[_Match], text: str
-) -> tuple[list[_Read], bool]:
-    """The matches read in context, and whether one was explained away."""
+) -> tuple[list[_Read], list[Span]]:
+    """The matches read in context, and the sentences of those explained away: a denial,
+    someone else's story or a past that is over is told in its sentence."""
     doubtful = found.doubtful
     doubted = (
         [m.span for m in matches if scope.hedged_negation_before(view, m.span, doubtful)]
@@ -259,11 +280,11 @@ def _read_in_context(
         if scope.negation_before(view, lexicon, m.span) or scope.denial_after(view, lexicon, m.span)
     ]
     read: list[_Read] = []
-    explained = False
+    explained: list[Span] = []
     for match in matches:
         level = _level_in_context(view, lexicon, found, match, doubted, denied)
         if isinstance(level, _Explained):
-            explained = True
+            explained.append(_sentences(view, match.span))
         elif level is not None:
             entry = match.entry
             evidence = Evidence(entry.id, _quote(view, match.span, text), level, entry.category)
@@ -396,7 +417,7 @@ def _distinct(spans: list[Span]) -> list[Span]:
     return sorted(kept)
 
 
-def _combine(evidence: list[Evidence], explained: bool) -> RiskAssessment:
+def _combine(evidence: list[Evidence], explained: tuple[tuple[int, int], ...]) -> RiskAssessment:
     if not evidence:
         return RiskAssessment(RiskLevel.NONE, None, (), explained) if explained else NO_RISK
     if len(evidence) == 1:
@@ -444,8 +465,8 @@ class LexiconRiskDetector:
             if language is not primary:
                 more, also = language.evaluate(tokens, text, False, texts, words)
                 evidence.extend(more)
-                explained = explained or also
-        return _combine(evidence, explained)
+                explained.extend(also)
+        return _combine(evidence, tuple(sorted(set(explained))))
 
 
 @cache

@@ -50,9 +50,11 @@ class RiskAssessment:
     level: RiskLevel
     category: str | None  # None when level is NONE
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
-    # The lexicon recognised an ordinary reading: an idiom, game talk, a calm denial,
-    # someone else's story or a history that is over. Nothing else may overrule it.
-    explained: bool = False
+    # Where the lexicon recognised an ordinary reading: an idiom, game talk, a calm
+    # denial, someone else's story or a history that is over, as [start, end) character
+    # ranges of the message. Nothing may overrule the lexicon there; the rest of the
+    # message is still read (learned.backstop). Empty: no ordinary reading.
+    explained: tuple[tuple[int, int], ...] = ()
 
     @property
     def needs_page(self) -> bool:

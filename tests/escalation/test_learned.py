@@ -178,11 +178,52 @@ def test_an_ordinary_reading_the_lexicon_recognised_is_not_overruled(
     model: LearnedRiskModel,
 ) -> None:
     """When the lexicon explained a phrase away, the classifier does not raise it."""
-    explained = RiskAssessment(NONE, None, (), explained=True)
+    text = "i want to kill myself"
+    explained = RiskAssessment(NONE, None, (), explained=((0, len(text)),))
     eager = BackstoppedRiskDetector(FixedLexicon(explained), model, Thresholds(0.0, 0.0))
-    assert eager.assess("i want to kill myself", "en") is explained
+    assert eager.assess(text, "en") is explained
 
 
+def test_the_classifier_reads_what_the_lexicon_did_not_explain(model: LearnedRiskModel) -> None:
+    """An idiom or a denial in one sentence does not silence a crisis in the next: the
+    classifier reads the rest of the message, the idiom's own words left out."""
+    text = "no cravings. just done. going to the bridge after my shift tonight"
+    idiom = (0, len("no cravings"))
+    explained = RiskAssessment(NONE, None, (), explained=(idiom,))
+    rest = learned.unexplained(text, (idiom,))
+    assert rest == ". just done. going to the bridge after my shift tonight"
+    detector = BackstoppedRiskDetector(FixedLexicon(explained), model, DEFAULT_THRESHOLDS)
+    assert detector.assess(text, "en").level == HIGH
+    # The idiom alone is left unread: what remains is too short to be read at all.
+    short = "no cravings at all"
+    quiet = RiskAssessment(NONE, None, (), explained=((0, len("no cravings")),))
+    eager = BackstoppedRiskDetector(FixedLexicon(quiet), model, Thresholds(0.0, 0.0))
+    assert eager.assess(short, "en") is quiet
+
+
+# Look-alikes whose idiom the lexicon recognises; without the idiom's words the rest
+# still reads a little like risk to the classifier, but not surely enough.
+IDIOM_LOOK_ALIKES = [
+    ("my phone was dead sorry for not answering", "en"),
+    ("gave the dog his heartworm pill and he spit it out 3 times. pets r worse than toddlers",
+     "en"),
+    ("med pass took forever tonight, 30 pts. and yes i took my own meds too dont worry", "en"),
+    ("heads up im logging off social media for lent, so text here if u need me", "en"),
+    ("esta mudanza me esta matando, ya no quiero ver una caja mas 😩", "es"),
+]
+
+
+def test_after_ordinary_thresholds_are_never_laxer() -> None:
+    assert learned.after_ordinary(Thresholds(0.0, 0.0)) == learned.AFTER_ORDINARY
+    assert learned.after_ordinary(Thresholds(0.9, 0.99)) == Thresholds(0.9, 0.99)
+
+
+@pytest.mark.parametrize(("text", "lang"), IDIOM_LOOK_ALIKES)
+def test_what_remains_after_an_idiom_needs_a_surer_classifier(text: str, lang: str) -> None:
+    """The rest of a message whose idiom the lexicon recognised is raised only above the
+    stricter AFTER_ORDINARY thresholds: most such messages are look-alikes."""
+    assert default_lexicon_detector().assess(text, lang).explained
+    assert default_detector().assess(text, lang).level == NONE
 def test_the_lexicons_higher_verdict_stands(model: LearnedRiskModel) -> None:
     """A high or imminent lexicon verdict is returned as it is."""
     evidence = Evidence("suicide.plan", "a plan", IMMINENT, "suicide")
