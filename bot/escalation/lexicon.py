@@ -66,6 +66,10 @@ class Lexicon:
     negation_cues: frozenset[str]
     negation_phrases: tuple[CompiledPattern, ...]
     post_negation: frozenset[str]
+    # Around a bare denial answering a question: "any cravings? honestly no", "nah not
+    # today", "la verdad no".
+    denial_lead: frozenset[str]
+    denial_tail: frozenset[str]
     negation_fillers: frozenset[str]
     clause_breakers: frozenset[str]
     subject_pronouns: frozenset[str]
@@ -250,6 +254,8 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         negation_cues=reader.words(negation.get("cues"), "negation.cues"),
         negation_phrases=reader.patterns(negation.get("phrases"), "negation.phrases"),
         post_negation=reader.words(negation.get("after"), "negation.after"),
+        denial_lead=reader.words(negation.get("after_lead"), "negation.after_lead"),
+        denial_tail=reader.words(negation.get("after_tail"), "negation.after_tail"),
         negation_fillers=reader.words(negation.get("not_before"), "negation.not_before"),
         clause_breakers=reader.words(negation.get("clause_breakers"), "negation.clause_breakers"),
         subject_pronouns=reader.words(negation.get("subjects"), "negation.subjects"),

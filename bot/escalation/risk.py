@@ -202,11 +202,9 @@ class _Language:
 
 def _ordinary_signals(view: TextView, signals: dict[str, list[tuple[CompiledPattern, Span]]]
                       ) -> list[Span]:
-    """What idioms and contexts explain: an idiom its own words ("this heat is killing
-    me"), a context (a video game, a film) the whole message it sets."""
-    if "contexts" in signals:
-        return [(0, len(view.tokens))]
-    return [_sentences(view, span) for span in _spans(signals, "idioms")]
+    """What idioms and contexts explain: the sentence each stands in ("this heat is
+    killing me", "died 6 times in elden ring")."""
+    return [_sentences(view, span) for group in _ORDINARY for span in _spans(signals, group)]
 
 
 def _sentences(view: TextView, span: Span) -> Span:

@@ -32,6 +32,8 @@ TIMELINE_BEFORE = 4
 # or is a sentence of its own of at most this many words.
 TIME_GAP = 3
 LONE_TIME_WORDS = 3
+# At most this many words may lead a bare denial ("la verdad no", "honestly no").
+DENIAL_LEAD = 2
 
 
 def _clause_start(view: TextView, lexicon: Lexicon, index: int) -> int:
@@ -87,14 +89,21 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
 
 
 def denial_after(view: TextView, lexicon: Lexicon, span: Span) -> bool:
-    """The match is answered by a bare denial: "thoughts of hurting yourself? no."."""
+    """The match is answered by a bare denial that ends its clause: "thoughts of hurting
+    yourself? no.", "any cravings? honestly no", "cravings? nah not today"."""
     index = span[1]
     tokens = view.tokens
     if index < len(tokens) and tokens[index].text in (SENTENCE_BREAK, SOFT_BREAK):
         index += 1
+    for _ in range(DENIAL_LEAD):
+        if index < len(tokens) and tokens[index].text in lexicon.denial_lead:
+            index += 1
     if index >= len(tokens) or tokens[index].text not in lexicon.post_negation:
         return False
-    return index + 1 >= len(tokens) or tokens[index + 1].text in (SENTENCE_BREAK, SOFT_BREAK)
+    index += 1
+    while index < len(tokens) and tokens[index].text in lexicon.denial_tail:
+        index += 1
+    return index >= len(tokens) or tokens[index].text in (SENTENCE_BREAK, SOFT_BREAK)
 
 
 def hedged_negation_before(view: TextView, span: Span, phrases: Sequence[Span]) -> bool:
