@@ -70,6 +70,9 @@ class Lexicon:
     # today", "la verdad no".
     denial_lead: frozenset[str]
     denial_tail: frozenset[str]
+    # "not sleeping not eating just waiting for...": a negation before one of these words
+    # is about what it contrasts with, not what comes after it.
+    negation_contrast: frozenset[str]
     negation_fillers: frozenset[str]
     clause_breakers: frozenset[str]
     subject_pronouns: frozenset[str]
@@ -256,6 +259,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         post_negation=reader.words(negation.get("after"), "negation.after"),
         denial_lead=reader.words(negation.get("after_lead"), "negation.after_lead"),
         denial_tail=reader.words(negation.get("after_tail"), "negation.after_tail"),
+        negation_contrast=reader.words(negation.get("contrast"), "negation.contrast"),
         negation_fillers=reader.words(negation.get("not_before"), "negation.not_before"),
         clause_breakers=reader.words(negation.get("clause_breakers"), "negation.clause_breakers"),
         subject_pronouns=reader.words(negation.get("subjects"), "negation.subjects"),

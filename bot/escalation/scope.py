@@ -62,7 +62,7 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
     """A negation word shortly before the match, in its clause, with no new subject between.
     A match that carries its own negation ("no hope", "not safe", "cant go on") is not
     denied by another before it: "no energy no hope", "no im not safe"; nor is one that
-    runs on past a full stop."""
+    runs on past a full stop, nor one after a contrast ("not eating just waiting to...")."""
     start = span[0]
     inside = [view.tokens[index].text for index in range(*span)]
     if not lexicon.negation_cues.isdisjoint(inside):
@@ -76,6 +76,8 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
         text = view.tokens[index].text
         if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
             return False
+        if text in lexicon.negation_contrast:
+            return False  # "not eating, just waiting for them to fall asleep"
         if text in lexicon.negation_cues:
             following = view.tokens[index + 1].text if index + 1 < len(view.tokens) else ""
             if following in lexicon.negation_fillers:

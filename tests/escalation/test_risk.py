@@ -987,6 +987,32 @@ LEXICON_FAMILIES = [
     ("forgot my morning meds but took them at lunch", "en", NONE, NONE),
     ("picked up my refill this morning so im all set", "en", NONE, NONE),
     ("did you hear the news about the guy who overdosed at the fair", "en", NONE, NONE),
+    # Sixth session: batches 79-82
+    ("popped a handful of bars and drank a fifth", "en", HIGH, IMMINENT),
+    ("just snorted everything i had left", "en", HIGH, IMMINENT),
+    ("did like 5 of the blues from my plug", "en", HIGH, IMMINENT),
+    ("took 2 of my subs this morning like the doctor said", "en", NONE, CONCERN),
+    ("no le quiero hacer dano a nadie solo a mi", "es", HIGH, IMMINENT),
+    ("stopped at the gun shop and finally got what i needed", "en", HIGH, IMMINENT),
+    ("just waiting for the kids to go to bed so i can do it", "en", HIGH, IMMINENT),
+    ("not hungry not tired just waiting for them to leave so i can do it", "en", HIGH, IMMINENT),
+    ("im not suicidal, just tired of my job", "en", NONE, NONE),
+    ("honestly id be doing everyone a favor if i wasnt around", "en", HIGH, IMMINENT),
+    ("bills paid, dog has food for a week. everything is in order now. bye", "en", HIGH, IMMINENT),
+    ("i wont be here for my graduation. tonight is it", "en", HIGH, IMMINENT),
+    ("my pills? saving them up, got 30 so far", "en", HIGH, IMMINENT),
+    ("made it as far as the liquor store door", "en", CONCERN, HIGH),
+    ("estuve a un paso de comprar otra vez", "es", CONCERN, HIGH),
+    ("waking up every day feels like a punishment", "en", CONCERN, HIGH),
+    ("drank for the first time in 8 months", "en", CONCERN, HIGH),
+    ("took molly at the rave saturday", "en", CONCERN, HIGH),
+    ("been taking my klonopin way more than prescribed", "en", CONCERN, HIGH),
+    ("siento que nada va a mejorar", "es", CONCERN, HIGH),
+    ("any cravings? not really, work is busy", "en", NONE, NONE),
+    ("ni se me ha cruzado por la cabeza matarme, solo estoy cansado", "es", NONE, NONE),
+    ("el maestro de quimica me va a matar con tantos examenes", "es", NONE, NONE),
+    ("que oso, me queria morir cuando se me cayo la charola", "es", NONE, NONE),
+    ("ok thats all for now, bye! ttyl", "en", NONE, NONE),
 ]
 
 
@@ -1041,6 +1067,7 @@ EXPLAINED_ORDINARY = [
     ("got my will signed. my lawyer said to keep a copy at home", "en"),
     ("dr lopez cut the gabapentin to 200 on purpose since i was so sleepy", "en"),
     ("camping for a week, see u on the 14th", "en"),
+    ("my psychiatrist told me to stop the trazodone since my sleep is better", "en"),
 ]
 
 
