@@ -1013,6 +1013,25 @@ LEXICON_FAMILIES = [
     ("el maestro de quimica me va a matar con tantos examenes", "es", NONE, NONE),
     ("que oso, me queria morir cuando se me cayo la charola", "es", NONE, NONE),
     ("ok thats all for now, bye! ttyl", "en", NONE, NONE),
+    # Sixth session: batches 83-86
+    ("popped 4 bars and a pint of vodka", "en", HIGH, IMMINENT),
+    ("tengo las pastillas juntadas para terminar con todo", "es", HIGH, IMMINENT),
+    ("can you cancel my appt? nvm i wont need it", "en", HIGH, IMMINENT),
+    ("tell my counselor she was the only one who ever listened", "en", HIGH, IMMINENT),
+    ("cancelen la cita, ya no voy a estar", "es", HIGH, IMMINENT),
+    ("keep thinking about holding a pillow over my own face", "en", HIGH, IMMINENT),
+    ("wrote letters to everybody. i wont be at the appointment", "en", HIGH, IMMINENT),
+    ("drank at the office christmas party", "en", CONCERN, HIGH),
+    ("lost my 90 day chip", "en", CONCERN, HIGH),
+    ("chupe todo el fin de semana", "es", CONCERN, HIGH),
+    ("dope sick and withdrawals are brutal", "en", CONCERN, HIGH),
+    ("pero lo deje hace 4 dias", "es", CONCERN, HIGH),
+    ("thank you and goodbye, im graduating from the program friday", "en", NONE, NONE),
+    ("the grandkids wore me out today", "en", NONE, NONE),
+    ("hot sauce challenge, thought i was gonna die lol", "en", NONE, NONE),
+    ("cravings? only for pizza lol", "en", NONE, NONE),
+    ("ok thats all i had, bye! thanks for the reminder", "en", NONE, NONE),
+    ("bueno me despido, gracias y hasta el lunes", "es", NONE, NONE),
 ]
 
 
@@ -1068,6 +1087,7 @@ EXPLAINED_ORDINARY = [
     ("dr lopez cut the gabapentin to 200 on purpose since i was so sleepy", "en"),
     ("camping for a week, see u on the 14th", "en"),
     ("my psychiatrist told me to stop the trazodone since my sleep is better", "en"),
+    ("dr cut my methadone down 10mg on purpose, we are tapering", "en"),
 ]
 
 
