@@ -1056,6 +1056,26 @@ LEXICON_FAMILIES = [
     ("compre un mecate pa amarrar la carga", "es", NONE, NONE),
     ("adios a esta ciudad, me mudo el viernes", "es", NONE, NONE),
     ("bueno me despido, buenas noches", "es", NONE, NONE),
+    # Sixth session: batches 91-94
+    ("took my dads pistol from the safe and im not giving it back", "en", HIGH, IMMINENT),
+    ("the voices say i need to cut the devil out of her", "en", HIGH, IMMINENT),
+    ("dying for a cold one after this shift", "en", CONCERN, HIGH),
+    ("been skipping my pill box all week", "en", CONCERN, HIGH),
+    ("just dont see why i should bother anymore", "en", CONCERN, HIGH),
+    ("back in high school i cut for like 3 years", "en", CONCERN, CONCERN),
+    ("casi me echo una chela en la fiesta", "es", CONCERN, HIGH),
+    ("ayer le di un madrazo a la pared", "es", CONCERN, HIGH),
+    ("got my rifle sighted in for deer season", "en", NONE, NONE),
+    ("nothing like that going on, just tired", "en", NONE, NONE),
+    ("ok bye! talk to you next week", "en", NONE, NONE),
+    ("got jumped in warzone by a squad of kids lol", "en", NONE, NONE),
+    ("my grandma will kill me if i miss church sunday", "en", NONE, NONE),
+    ("someone got shot on the news last night, so sad", "en", NONE, NONE),
+    ("cut myself a big piece of pie", "en", NONE, NONE),
+    ("my coworker said shed rather die than work another double", "en", NONE, NONE),
+    ("my mom is gonna kill him lol he broke her vase", "en", NONE, NONE),
+    ("ningun antojo esta semana", "es", NONE, NONE),
+    ("bueno me despido, dios los bendiga, nos vemos el lunes", "es", NONE, NONE),
 ]
 
 
