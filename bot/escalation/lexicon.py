@@ -31,7 +31,8 @@ from bot.escalation.types import CATEGORIES, RiskLevel
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history", "dated",
     "resolution", "recent", "first_person", "third_party", "reporters", "boosters", "finality",
-    "stories", "determiners", "prepositions", "contexts", "idioms", "entries",
+    "stories", "determiners", "prepositions", "article_nouns", "contexts", "idioms",
+    "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
@@ -101,6 +102,9 @@ class Lexicon:
     determiners: frozenset[str]
     # A word right after one of these is its object, not a subject: "en el ejercito", "de nino".
     prepositions: frozenset[str]
+    # A word that is both a determiner and a pronoun ("el") is the article before one of
+    # these: "el año pasado intente matarme" is the client's own past, not his.
+    article_nouns: frozenset[str]
     contexts: tuple[CompiledPattern, ...]
     vocabulary: frozenset[str]  # every word the lexicon writes: targets of spelling correction
 
@@ -282,6 +286,11 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         stories=reader.patterns(data.get("stories"), "stories"),
         determiners=reader.words(data.get("determiners"), "determiners"),
         prepositions=reader.words(data.get("prepositions"), "prepositions"),
+        # Optional: only a language whose articles are also pronouns needs it.
+        article_nouns=(
+            reader.words(data["article_nouns"], "article_nouns")
+            if "article_nouns" in data else frozenset()
+        ),
         contexts=reader.patterns(data.get("contexts"), "contexts"),
         vocabulary=frozenset(reader.vocabulary),
     )

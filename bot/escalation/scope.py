@@ -216,7 +216,11 @@ def about_someone_else(
         text = view.tokens[index].text
         if text in lexicon.first_person or text in the_client:
             return False
-        if text in lexicon.third_party and not _after_preposition(view, lexicon, index):
+        if (
+            text in lexicon.third_party
+            and not _after_preposition(view, lexicon, index)
+            and not _an_article(view, lexicon, index)
+        ):
             return True
     return bool(story)
 
@@ -225,6 +229,17 @@ def _after_preposition(view: TextView, lexicon: Lexicon, index: int) -> bool:
     """The word at `index` is a preposition's object, never the subject of what follows:
     "cuando estaba en el ejercito" ("el" is also "him"), "de nino" (as a child)."""
     return index > 0 and view.tokens[index - 1].text in lexicon.prepositions
+
+
+def _an_article(view: TextView, lexicon: Lexicon, index: int) -> bool:
+    """The word at `index` is an article before a noun of time, not a pronoun: "el año
+    pasado intente matarme" (the client's own past; "el" is also "him")."""
+    following = index + 1
+    return (
+        view.tokens[index].text in lexicon.determiners
+        and following < len(view.tokens)
+        and view.tokens[following].text in lexicon.article_nouns
+    )
 
 
 def time_goes_with(view: TextView, time: Span, farewells: Sequence[Span]) -> bool:

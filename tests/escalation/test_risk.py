@@ -1076,6 +1076,27 @@ LEXICON_FAMILIES = [
     ("my mom is gonna kill him lol he broke her vase", "en", NONE, NONE),
     ("ningun antojo esta semana", "es", NONE, NONE),
     ("bueno me despido, dios los bendiga, nos vemos el lunes", "es", NONE, NONE),
+    # Sixth session: batches 95-98
+    ("im cutting again right now", "en", HIGH, IMMINENT),
+    ("how much does it hurt to drown", "en", HIGH, IMMINENT),
+    ("took all my pills at once. that was the point", "en", HIGH, IMMINENT),
+    ("the voices keep telling me to swerve into the semi", "en", HIGH, IMMINENT),
+    ("goodbye dr lee, you were always good to me", "en", HIGH, IMMINENT),
+    ("keep thinking about eating a bullet", "en", HIGH, IMMINENT),
+    ("hoping this bag is the one that takes me out", "en", HIGH, IMMINENT),
+    ("agarre el carro pa estrellarme contra un poste", "es", HIGH, IMMINENT),
+    ("me corte con la navaja otra vez a proposito", "es", HIGH, IMMINENT),
+    ("el mes pasado me tome un frasco de pastillas", "es", CONCERN, HIGH),
+    ("el se tomo un frasco de pastillas el mes pasado", "es", NONE, NONE),
+    ("tengo una tentacion bien fuerte hoy", "es", CONCERN, HIGH),
+    ("been tweaking all weekend", "en", CONCERN, HIGH),
+    ("keep nodding off at the wheel since the new dose", "en", CONCERN, HIGH),
+    ("me provoco el vomito a proposito despues de comer", "es", CONCERN, HIGH),
+    ("gonna drown myself in coffee after that night shift", "en", NONE, NONE),
+    ("i could murder a cheeseburger", "en", NONE, NONE),
+    ("pregnancy cravings got me eating pickles at 2am", "en", NONE, NONE),
+    ("cut my own bangs again lol", "en", NONE, NONE),
+    ("saw on the news a guy got shot downtown, crazy", "en", NONE, NONE),
 ]
 
 

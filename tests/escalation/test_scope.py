@@ -86,3 +86,12 @@ def test_a_denial_that_goes_on_to_say_something_denies_nothing() -> None:
                  "cravings? honestly tbh well no"):
         view = view_of(text)
         assert not scope.denial_after(view, lexicon, span_of(view, "cravings")), text
+
+
+def test_el_before_a_noun_of_time_is_the_article_not_him() -> None:
+    """"el año pasado intente matarme": the client's own past; "el intento" is his."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "es.yml")
+    view = view_of("el ano pasado intente matarme")
+    assert not scope.about_someone_else(view, lexicon, span_of(view, "intente matarme"))
+    view = view_of("el intento matarse")
+    assert scope.about_someone_else(view, lexicon, span_of(view, "intento matarse"))
