@@ -1097,6 +1097,20 @@ LEXICON_FAMILIES = [
     ("pregnancy cravings got me eating pickles at 2am", "en", NONE, NONE),
     ("cut my own bangs again lol", "en", NONE, NONE),
     ("saw on the news a guy got shot downtown, crazy", "en", NONE, NONE),
+    # This session's idioms read against the danger they could hide
+    ("his mom here. he says hed rather die than go back to rehab", "en", CONCERN, IMMINENT),
+    ("id rather die than go to that party", "en", NONE, NONE),
+    ("im moving on from this life, this is goodbye", "en", HIGH, IMMINENT),
+    ("me despido de todos, gracias por todo, hasta nunca", "es", HIGH, IMMINENT),
+    ("they knocked me out and took my phone", "en", HIGH, IMMINENT),
+    ("goodbye everyone. thats all i wanted to say", "en", HIGH, IMMINENT),
+    ("me voy a vivir con dios, asi que me despido de todos", "es", HIGH, IMMINENT),
+    # Sixth session: batches 99-100
+    ("traigo un antojo de cristal bien fuerte", "es", CONCERN, HIGH),
+    ("got a bag of fent and i dont care if its too much", "en", HIGH, IMMINENT),
+    ("bueno me despido, hablamos la otra semana", "es", NONE, NONE),
+    ("last shift at the old warehouse, said my goodbyes", "en", NONE, NONE),
+    ("drove right past the liquor store and felt nothing, proud of me", "en", NONE, NONE),
 ]
 
 
