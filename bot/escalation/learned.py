@@ -9,10 +9,10 @@ examples in data/risk/examples/. `BackstoppedRiskDetector` combines the two:
 
 - the lexicon's verdict stands when it is high or imminent, and when it is at
   least as high as the classifier's;
-- the classifier never reads what the lexicon recognised as ordinary (an idiom,
-  the sentence of a calm denial, of someone else's story or of a past that is
-  over, a whole message about a video game: `RiskAssessment.explained`), only the
-  rest of the message, and raises that only when it is surer (AFTER_ORDINARY), so
+- the classifier never reads what the lexicon recognised as ordinary (the
+  sentence of an idiom, of a calm denial, of someone else's story, of a past that
+  is over or of video-game talk: `RiskAssessment.explained`), only the rest of
+  the message, and raises that only when it is surer (AFTER_ORDINARY), so
   "no cravings. just done. going to the bridge after my shift" is still read
   from "just done";
 - otherwise, for a message of at least MIN_WORDS words, the classifier may
@@ -89,10 +89,11 @@ DEFAULT_THRESHOLDS = Thresholds(high=0.55, concern=0.80)
 # What is left of a message once the lexicon read part of it as ordinary is raised only
 # above these. Most such messages are look-alikes whose idiom was written to keep the
 # classifier quiet ("my phone was dead sorry for not answering"). On batches 41-70, with a
-# classifier that had not seen them, the default thresholds on the rest flagged 34 more of
-# their 2,400 ordinary texts and these 5; on batches 71-74, scored before anything learned
-# from them, these caught 6 of the 7 crises an idiom or a denial elsewhere had silenced
-# ("no cravings. just done. going to the bridge on 5th after my shift").
+# classifier that had not seen them, reading the rest at these thresholds flagged 2 more of
+# their 2,400 ordinary texts (leaving out only the idiom's own words instead of its
+# sentence: 4, and 34 at the default thresholds); on batches 71-74, scored before anything
+# learned from them, it caught 5 of the 7 crises an idiom or a denial elsewhere had
+# silenced ("no cravings. just done. going to the bridge on 5th after my shift").
 AFTER_ORDINARY = Thresholds(high=0.80, concern=0.95)
 
 

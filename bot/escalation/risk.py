@@ -156,9 +156,10 @@ class _Language:
         texts: list[str] | None = None,
         words: frozenset[str] | None = None,
     ) -> tuple[list[Evidence], list[tuple[int, int]]]:
-        """The evidence, and the character ranges read as ordinary (an idiom, game talk, a
-        denial, someone else's story, a past that is over: `_ordinary_ranges`). `texts`
-        and `words`, when given, are the tokens' texts in order and as a set."""
+        """The evidence, and the character ranges read as ordinary: the sentences of an
+        idiom or game talk (`_ordinary_signals`) and of a denial, someone else's story or a
+        past that is over (`_read_in_context`). `texts` and `words`, when given, are the
+        tokens' texts in order and as a set."""
         if texts is None or words is None:
             texts = [token.text for token in tokens]
             words = frozenset(texts)

@@ -1111,6 +1111,23 @@ LEXICON_FAMILIES = [
     ("bueno me despido, hablamos la otra semana", "es", NONE, NONE),
     ("last shift at the old warehouse, said my goodbyes", "en", NONE, NONE),
     ("drove right past the liquor store and felt nothing, proud of me", "en", NONE, NONE),
+    # Sixth session: batches 101-104
+    ("the voices say i have to get rid of my body", "en", HIGH, IMMINENT),
+    ("got a whole bag and im gonna do them all tonight", "en", HIGH, IMMINENT),
+    ("out of the hospital and already back to planning it", "en", HIGH, IMMINENT),
+    ("anybody comes in here im shooting", "en", HIGH, IMMINENT),
+    ("tengo guardadas las pastillas de todo el mes", "es", HIGH, IMMINENT),
+    ("id be lying if i said i wasnt tired of living", "en", CONCERN, HIGH),
+    ("my hands shake all day on this med", "en", CONCERN, HIGH),
+    ("mi hijo llego bien drogado anoche", "es", CONCERN, HIGH),
+    ("3 days no pills and im shaking", "en", CONCERN, HIGH),
+    ("thought i was gonna die in the car when i took all those pills", "en", CONCERN, IMMINENT),
+    ("today wouldve been her 70th birthday", "en", NONE, NONE),
+    ("90 days no pills today", "en", NONE, NONE),
+    ("fake blood everywhere from the halloween costume", "en", NONE, NONE),
+    ("thought i was gonna die at mile 3 lol", "en", NONE, NONE),
+    ("my cousin overdosed, i saw it on facebook", "en", NONE, NONE),
+    ("the withdrawal stuff is over, feeling fine", "en", NONE, NONE),
 ]
 
 
