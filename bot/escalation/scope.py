@@ -92,7 +92,7 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
 
 def denial_after(view: TextView, lexicon: Lexicon, span: Span) -> bool:
     """The match is answered by a bare denial that ends its clause: "thoughts of hurting
-    yourself? no.", "any cravings? honestly no", "cravings? nah not today"."""
+    yourself? no.", "any cravings? honestly no", "cravings? nah not really"."""
     index = span[1]
     tokens = view.tokens
     if index < len(tokens) and tokens[index].text in (SENTENCE_BREAK, SOFT_BREAK):

@@ -72,18 +72,20 @@ def test_a_negation_does_not_deny_a_match_that_runs_past_a_full_stop() -> None:
 
 
 def test_a_bare_denial_may_be_led_and_trailed_by_a_few_words() -> None:
-    """"any cravings? honestly no", "cravings? nah not today": still a bare denial."""
+    """"any cravings? honestly no", "cravings? nah not really": still a bare denial."""
     lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
-    for text in ("any cravings? honestly no", "cravings? nah not today.", "cravings? no"):
+    for text in ("any cravings? honestly no", "cravings? nah not really.", "cravings? no"):
         view = view_of(text)
         assert scope.denial_after(view, lexicon, span_of(view, "cravings")), text
 
 
 def test_a_denial_that_goes_on_to_say_something_denies_nothing() -> None:
-    """"cravings? no joke theyre bad", "no lol i wish": the answer is not a denial."""
+    """"cravings? no joke theyre bad", "no lol i wish", "not today" (other days, then): the
+    answer is not a denial."""
     lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
     for text in ("cravings? no joke theyre bad", "cravings? no lol i wish i could stop",
-                 "cravings? honestly tbh well no"):
+                 "cravings? honestly tbh well no", "cravings? no not today",
+                 "cravings? no not yet"):
         view = view_of(text)
         assert not scope.denial_after(view, lexicon, span_of(view, "cravings")), text
 
