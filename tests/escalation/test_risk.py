@@ -1131,6 +1131,9 @@ LEXICON_FAMILIES = [
     ("thought i was gonna die at mile 3 lol", "en", NONE, NONE),
     ("my cousin overdosed, i saw it on facebook", "en", NONE, NONE),
     ("the withdrawal stuff is over, feeling fine", "en", NONE, NONE),
+    ("cero ganas de vivir", "es", HIGH, IMMINENT),
+    ("ya no tengo ninguna razon para seguir", "es", CONCERN, HIGH),
+    ("me muero de ganas de vivir en la playa jaja", "es", NONE, NONE),
 ]
 
 
