@@ -325,7 +325,8 @@ def _level_in_context(
         entry.category not in ABOUT_THE_CLIENT
         and (is_past or story or scope.in_sentence(view, span, found.resolution))
         and scope.about_someone_else(
-            view, lexicon, span, story, lexicon.reported if found.reporters else frozenset()
+            view, lexicon, span, story,
+            lexicon.reported if found.reporters else frozenset(), found.reporters,
         )
     ):
         return _Explained.AWAY

@@ -188,6 +188,7 @@ def about_someone_else(
     span: Span,
     story: Sequence[Span] = (),
     the_client: Collection[str] = (),
+    frames: Sequence[Span] = (),
 ) -> bool:
     """The nearest subject before (or inside) the match is another person, not the client.
 
@@ -197,7 +198,9 @@ def about_someone_else(
     noticias lo de la sobredosis en el parque". A match that is something done ("after
     that show about overdose took all my pills") is not: texting drops the "i".
     `the_client`: pronouns that mean the client, in a message someone sends about them
-    ("dad here. he told me he tried to hang himself last year")."""
+    ("dad here. he told me he tried to hang himself last year"). `frames`: where that
+    message names the client ("este es el cel de mi hija, se corto los brazos anoche"):
+    those words are not another person."""
     inside = [token.text for token in view.tokens[span[0] : span[1]]]
     # Inside the match a word that is also a determiner is one ("me tome todo el frasco").
     if any(text in lexicon.third_party and text not in the_client
@@ -211,7 +214,7 @@ def about_someone_else(
         story = ()  # told as the client's own doing: read as any other match
     sentence_start, _ = view.sentence(span[0])
     for index in range(span[0] - 1, max(sentence_start, span[0] - SUBJECT_WINDOW) - 1, -1):
-        if any(start <= index < end for start, end in story):
+        if any(start <= index < end for start, end in (*story, *frames)):
             continue
         text = view.tokens[index].text
         if text in lexicon.first_person or text in the_client:

@@ -1134,6 +1134,12 @@ LEXICON_FAMILIES = [
     ("cero ganas de vivir", "es", HIGH, IMMINENT),
     ("ya no tengo ninguna razon para seguir", "es", CONCERN, HIGH),
     ("me muero de ganas de vivir en la playa jaja", "es", NONE, NONE),
+    # Sixth session: batches 105-106
+    ("es el celular de mi hijo, se corto los brazos anoche y esta en tratamiento", "es",
+     HIGH, IMMINENT),
+    ("no paro de pensar en la piedra", "es", CONCERN, HIGH),
+    ("dont see myself making it to the weekend", "en", HIGH, IMMINENT),
+    ("bad sushi last night, thought i was gonna die", "en", NONE, NONE),
 ]
 
 

@@ -97,3 +97,13 @@ def test_el_before_a_noun_of_time_is_the_article_not_him() -> None:
     assert not scope.about_someone_else(view, lexicon, span_of(view, "intente matarme"))
     view = view_of("el intento matarse")
     assert scope.about_someone_else(view, lexicon, span_of(view, "intento matarse"))
+
+
+def test_the_words_that_name_the_client_in_a_relatives_message_are_not_someone_else() -> None:
+    """"este es el cel de mi hija, se corto los brazos": "hija" is the client here."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "es.yml")
+    view = view_of("este es el cel de mi hija, se corto los brazos")
+    match = span_of(view, "se corto los brazos")
+    frame = span_of(view, "este es el cel de mi hija")
+    assert not scope.about_someone_else(view, lexicon, match, (), lexicon.reported, (frame,))
+    assert scope.about_someone_else(view, lexicon, match, (), lexicon.reported)
