@@ -17,9 +17,11 @@ from collections import defaultdict
 from typing import cast
 
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import extract_iter
 
 MIN_TARGET = 5
 MIN_WORD = 4
+LONG_TARGET = 9  # letters: from here on, two edits are allowed
 _CACHE_LIMIT = 50_000
 _SINGLE_RE = re.compile(r"(.)\1+")
 
@@ -69,21 +71,20 @@ class FuzzyCorrector:
             return single
         best, best_rank = word, (3, True)
         for length in range(len(word) - 2, len(word) + 3):
-            for target in self._index.get((word[0], length), ()):
-                distance = self._distance(word, target)
+            targets = self._index.get((word[0], length))
+            allowed = 2 if length >= LONG_TARGET else 1
+            if not targets or abs(length - len(word)) > allowed:
+                continue
+            # The edit distances are computed in C for the whole bucket; the targets come
+            # back in the bucket's order, so ties go as they always have.
+            for target, distance, _ in extract_iter(
+                word, targets, scorer=OSA.distance, score_cutoff=allowed
+            ):
+                if len(word) == length and length < 6 and sorted(word) != sorted(target):
+                    continue  # a one-letter substitution in a short word: too many neighbours
                 # On a tie, a target the word is a shortening of wins: texting drops letters
                 # ("relapsd" is "relapsed", not "relapse").
-                rank = (distance, not _drops_letters(word, target))
+                rank = (int(distance), not _drops_letters(word, target))
                 if rank < best_rank:
                     best, best_rank = target, rank
         return best
-
-    @staticmethod
-    def _distance(word: str, target: str) -> int:
-        allowed = 2 if len(target) >= 9 else 1
-        distance = int(OSA.distance(word, target, score_cutoff=allowed))
-        if distance > allowed:
-            return 99
-        if len(word) == len(target) and len(target) < 6 and sorted(word) != sorted(target):
-            return 99  # a one-letter substitution in a short word: too many honest neighbours
-        return distance

@@ -128,14 +128,17 @@ def hedged(view: TextView, lexicon: Lexicon, span: Span, hedges: Sequence[Span])
     for start, end in hedges:
         if max(sentence_start, span[0] - HEDGE_BEFORE) <= start and end <= span[0]:
             return True
-        words_between = sum(
-            1 for t in tokens[span[1] : start] if t.text not in (SENTENCE_BREAK, SOFT_BREAK)
-        )
+        between = [t.text for t in tokens[span[1] : start]]
+        words_between = sum(1 for text in between if text not in (SENTENCE_BREAK, SOFT_BREAK))
         # A hedge after the words closes its clause ("... probably."), give or take one
         # word ("i don't know anymore"); "maybe just tired" goes on and is no hedge.
+        # After a comma it hedges only if it comes first ("..., probably"): in "no
+        # thoughts of hurting myself, no use, cravings maybe 2" it is about the cravings.
+        commas = [index for index, text in enumerate(between) if text == SOFT_BREAK]
         if (
             start >= span[1]
             and words_between <= HEDGE_AFTER
+            and (not commas or commas[-1] == len(between) - 1)
             and _clause_end(view, lexicon, end) <= end + 1
         ):
             return True

@@ -1140,6 +1140,25 @@ LEXICON_FAMILIES = [
     ("no paro de pensar en la piedra", "es", CONCERN, HIGH),
     ("dont see myself making it to the weekend", "en", HIGH, IMMINENT),
     ("bad sushi last night, thought i was gonna die", "en", NONE, NONE),
+    # Seventh session: batches 107-110
+    ("no thoughts of hurting myself, no use, cravings maybe 2", "en", NONE, NONE),
+    ("i wont hurt myself, probably", "en", HIGH, IMMINENT),
+    ("goodbye. u were nice at least", "en", HIGH, IMMINENT),
+    ("got fent and im not using it to get high this time", "en", IMMINENT, IMMINENT),
+    ("hes gonna get whats coming. i know when he leaves work", "en", HIGH, IMMINENT),
+    ("the plug lives 2 blocks away", "en", CONCERN, HIGH),
+    ("hes texting me saying he got the good stuff", "en", CONCERN, HIGH),
+    ("saw newish scars on her arm", "en", CONCERN, HIGH),
+    ("missed 2 doses this week, no ride", "en", CONCERN, HIGH),
+    ("summer break cant end soon enough", "en", NONE, NONE),
+    ("my life cant end soon enough", "en", HIGH, IMMINENT),
+    ("if i steal her yogurt again shell end me lol", "en", NONE, NONE),
+    ("he said if i take his car again hell end me", "en", HIGH, IMMINENT),
+    ("we'll burn the building down if the wifi dies again", "en", NONE, NONE),
+    ("voy a seguirle hasta no despertar", "es", IMMINENT, IMMINENT),
+    ("ya no aguanto nada. perdoname ma", "es", HIGH, IMMINENT),
+    ("me quedan 2 dias de pastillas", "es", CONCERN, HIGH),
+    ("otra vez se anda juntando con los mismos amigos", "es", CONCERN, HIGH),
 ]
 
 

@@ -107,3 +107,18 @@ def test_the_words_that_name_the_client_in_a_relatives_message_are_not_someone_e
     frame = span_of(view, "este es el cel de mi hija")
     assert not scope.about_someone_else(view, lexicon, match, (), lexicon.reported, (frame,))
     assert scope.about_someone_else(view, lexicon, match, (), lexicon.reported)
+
+
+def test_a_hedge_after_a_comma_hedges_only_when_it_comes_first() -> None:
+    """"i wont hurt myself, probably" is hedged; in "no thoughts of hurting myself, no use,
+    cravings maybe 2" the "maybe" is about the cravings."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    for text, hedge, is_hedged in (
+        ("i wont hurt myself, probably", "probably", True),
+        ("i wont hurt myself lol probably", "probably", True),
+        ("no thoughts of hurting myself, no use, cravings maybe 2", "maybe", False),
+        ("not gonna hurt myself, cravings maybe 2", "maybe", False),
+    ):
+        view = view_of(text)
+        match = span_of(view, "myself")
+        assert scope.hedged(view, lexicon, match, (span_of(view, hedge),)) is is_hedged, text
