@@ -74,6 +74,9 @@ class Lexicon:
     # "not sleeping not eating just waiting for...": a negation before one of these words
     # is about what it contrasts with, not what comes after it.
     negation_contrast: frozenset[str]
+    # "or", "nor": a negation runs along a list ("no urges to use or to hurt myself"),
+    # so each of these lengthens its reach by LIST_REACH words.
+    negation_lists: frozenset[str]
     negation_fillers: frozenset[str]
     clause_breakers: frozenset[str]
     subject_pronouns: frozenset[str]
@@ -264,6 +267,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         denial_lead=reader.words(negation.get("after_lead"), "negation.after_lead"),
         denial_tail=reader.words(negation.get("after_tail"), "negation.after_tail"),
         negation_contrast=reader.words(negation.get("contrast"), "negation.contrast"),
+        negation_lists=reader.words(negation.get("lists"), "negation.lists"),
         negation_fillers=reader.words(negation.get("not_before"), "negation.not_before"),
         clause_breakers=reader.words(negation.get("clause_breakers"), "negation.clause_breakers"),
         subject_pronouns=reader.words(negation.get("subjects"), "negation.subjects"),

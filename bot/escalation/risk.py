@@ -173,7 +173,7 @@ class _Language:
             return [], []
         view = build_view(tokens, self.rewriter, texts, words)
         signals = self.signals.find(view)
-        ordinary = _ordinary_signals(view, signals)
+        ordinary = _ordinary_signals(view, signals, "idioms")
         if _ORDINARY.issuperset(signals):
             return [], _char_ranges(view, ordinary)
         entry_of = self.entry_of
@@ -186,9 +186,14 @@ class _Language:
             matches = [m for m in matches if not _spoiled(m.span, idioms)]
             farewells = [span for span in farewells if not _spoiled(span, idioms)]
             goodbyes = [span for span in goodbyes if not _spoiled(span, idioms)]
-        if "contexts" in signals and any(m.entry.hyperbole for m in matches):
-            matches = [m for m in matches if not m.entry.hyperbole]
         if "contexts" in signals:
+            # Game talk or getting somewhere explains its sentence only where it explains a
+            # match away or a place ("died 6 times in elden ring", "stuck on the bridge in
+            # traffic"); elsewhere the backstop still reads it ("a pic of a pile of pills
+            # with 'gg'" is not a game).
+            if places or any(m.entry.hyperbole for m in matches):
+                ordinary.extend(_ordinary_signals(view, signals, "contexts"))
+            matches = [m for m in matches if not m.entry.hyperbole]
             places = []  # "bridge traffic", "on my way", a game level: not a place to die
         found = _Found(view, self.cues, places)
         read: list[_Read] = []
@@ -201,11 +206,11 @@ class _Language:
         return [r.evidence for r in read], _char_ranges(view, ordinary)
 
 
-def _ordinary_signals(view: TextView, signals: dict[str, list[tuple[CompiledPattern, Span]]]
-                      ) -> list[Span]:
-    """What idioms and contexts explain: the sentence each stands in ("this heat is
+def _ordinary_signals(view: TextView, signals: dict[str, list[tuple[CompiledPattern, Span]]],
+                      group: str) -> list[Span]:
+    """What idioms or contexts explain: the sentence each stands in ("this heat is
     killing me", "died 6 times in elden ring")."""
-    return [_sentences(view, span) for group in _ORDINARY for span in _spans(signals, group)]
+    return [_sentences(view, span) for span in _spans(signals, group)]
 
 
 def _sentences(view: TextView, span: Span) -> Span:

@@ -23,6 +23,7 @@ from bot.escalation.normalize import SENTENCE_BREAK, SOFT_BREAK
 from bot.escalation.view import Span, TextView
 
 NEGATION_WINDOW = 5
+LIST_REACH = 2
 HEDGE_BEFORE = 6
 HEDGE_AFTER = 4
 SUBJECT_WINDOW = 8
@@ -72,20 +73,29 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
     # sentence only.
     if SENTENCE_BREAK in inside:
         return False
-    for index in range(start - 1, max(start - 1 - NEGATION_WINDOW, -1), -1):
-        text = view.tokens[index].text
+    # A match that opens a clause of its own ("not eating whats the point") is out of reach.
+    if inside and inside[0] in lexicon.clause_breakers:
+        return False
+    reach = NEGATION_WINDOW
+    position = start - 1
+    while position >= max(start - reach, 0):
+        text = view.tokens[position].text
+        position -= 1
         if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
             return False
         if text in lexicon.negation_contrast:
             return False  # "not eating, just waiting for them to fall asleep"
         if text in lexicon.negation_cues:
-            following = view.tokens[index + 1].text if index + 1 < len(view.tokens) else ""
+            cue = position + 1
+            following = view.tokens[cue + 1].text if cue + 1 < len(view.tokens) else ""
             if following in lexicon.negation_fillers:
                 return False  # "no one would..." denies nothing
             # "if i dont ...", "si no ...": a condition, not a denial
             return not any(view.tokens[before].text in lexicon.conditionals
-                           for before in range(max(index - 2, 0), index))
-        if text in lexicon.subject_pronouns:
+                           for before in range(max(cue - 2, 0), cue))
+        if text in lexicon.negation_lists:
+            reach += LIST_REACH  # "no urges to use or to hurt myself"
+        elif text in lexicon.subject_pronouns:
             return False
     return False
 
@@ -123,10 +133,17 @@ def hedged(view: TextView, lexicon: Lexicon, span: Span, hedges: Sequence[Span])
     """A hedge just before the match, or closing the clause just after it ("... probably")."""
     if not hedges:
         return False
-    sentence_start = view.sentence(span[0])[0]
+    # A hedge before the match counts back to its sentence's start, or to a word that
+    # opens another clause: in "i might be quiet but im alright" "might" is not about
+    # being alright.
     tokens = view.tokens
+    reach = max(view.sentence(span[0])[0], span[0] - HEDGE_BEFORE)
+    for index in range(span[0] - 1, reach - 1, -1):
+        if tokens[index].text in lexicon.clause_breakers:
+            reach = index + 1
+            break
     for start, end in hedges:
-        if max(sentence_start, span[0] - HEDGE_BEFORE) <= start and end <= span[0]:
+        if reach <= start and end <= span[0]:
             return True
         between = [t.text for t in tokens[span[1] : start]]
         words_between = sum(1 for text in between if text not in (SENTENCE_BREAK, SOFT_BREAK))

@@ -122,3 +122,34 @@ def test_a_hedge_after_a_comma_hedges_only_when_it_comes_first() -> None:
         view = view_of(text)
         match = span_of(view, "myself")
         assert scope.hedged(view, lexicon, match, (span_of(view, hedge),)) is is_hedged, text
+
+
+def test_a_negation_runs_along_a_list() -> None:
+    """"no urges to use or to hurt myself" denies both; "ni ... ni" too; a list word
+    does not carry a negation past a new subject."""
+    english = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("no urges to use or to hurt myself")
+    assert scope.negation_before(view, english, span_of(view, "hurt myself"))
+    view = view_of("no plans or anything but i want to hurt myself")
+    assert not scope.negation_before(view, english, span_of(view, "hurt myself"))
+    spanish = load_lexicon(DEFAULT_LEXICON_DIR / "es.yml")
+    view = view_of("ni ganas de tomar ni de hacerme dano")
+    assert scope.negation_before(view, spanish, span_of(view, "hacerme dano"))
+
+
+def test_a_hedge_before_the_match_stays_in_its_clause() -> None:
+    """"maybe im alright" is hedged; in "i might be quiet but im alright" the "might" is
+    about being quiet."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("maybe im alright")
+    assert scope.hedged(view, lexicon, span_of(view, "im alright"), (span_of(view, "maybe"),))
+    view = view_of("i might be quiet but im alright")
+    match, hedge = span_of(view, "im alright"), span_of(view, "might")
+    assert not scope.hedged(view, lexicon, match, (hedge,))
+
+
+def test_a_match_that_opens_its_own_clause_is_out_of_a_negations_reach() -> None:
+    """"not eating whats the point": the negation is about eating."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("been in bed all day not eating whats the point")
+    assert not scope.negation_before(view, lexicon, span_of(view, "whats the point"))
