@@ -1269,6 +1269,25 @@ LEXICON_FAMILIES = [
     ("hes locked up till 2031", "en", NONE, NONE),
     ("mi compañero se comio mi torta, lo voy a matar jajaja", "es", NONE, NONE),
     ("mi hermana me amenazo con ahorcarme si le agarro su ropa jaja", "es", NONE, NONE),
+    # batches 127-130
+    ("me queme con la plancha a proposito", "es", HIGH, IMMINENT),
+    ("cut my thighs this morning, wore sweats so nobody saw", "en", HIGH, IMMINENT),
+    ("he found my new place. hes texting my mom threats", "en", HIGH, IMMINENT),
+    ("gonna stop eating and drinking til it stops", "en", IMMINENT, IMMINENT),
+    ("left my car keys w my cousin. dont need anything else", "en", HIGH, IMMINENT),
+    ("not mad at anyone. sorting my stuff so nobody has to do it after", "en",
+     HIGH, IMMINENT),
+    ("the only way to pay is walking into traffic", "en", IMMINENT, IMMINENT),
+    ("some days i wish i went with her", "en", CONCERN, HIGH),
+    ("i had a plan once like 3 yrs ago", "en", CONCERN, HIGH),
+    ("si me muriera ni se darian cuenta", "es", CONCERN, HIGH),
+    ("sobriety date reset", "en", CONCERN, HIGH),
+    ("cravings through the roof since my grandma passed", "en", CONCERN, HIGH),
+    ("falte a la dosis 2 dias", "es", CONCERN, HIGH),
+    ("voy a matar el pollo pa el caldo", "es", NONE, NONE),
+    ("going hunting sat, got the rifle cleaned and everything", "en", NONE, NONE),
+    ("me va a matar mi jefa si llego tarde otra vez jaja", "es", NONE, NONE),
+    ("vi en las noticias q hubo varias sobredosis en el centro", "es", NONE, NONE),
 ]
 
 
