@@ -1208,7 +1208,7 @@ LEXICON_FAMILIES = [
     ("he said hes gonna kill me if i leave", "en", HIGH, IMMINENT),
     ("my daughter locked me out of the house by accident", "en", NONE, NONE),
     ("he locked me in the bedroom and took my phone", "en", HIGH, IMMINENT),
-    ("mi mama dice q me va a matar si no llego a la comida", "es", NONE, NONE),
+    ("mi mama dice q me va a matar si no llego a la comida jaja", "es", NONE, NONE),
     ("this chili is gonna kill everyone at the church potluck", "en", NONE, NONE),
     ("my mom threatened to disown me if i dont come to thanksgiving", "en", NONE, NONE),
     # batches 119-122
@@ -1288,6 +1288,27 @@ LEXICON_FAMILIES = [
     ("going hunting sat, got the rifle cleaned and everything", "en", NONE, NONE),
     ("me va a matar mi jefa si llego tarde otra vez jaja", "es", NONE, NONE),
     ("vi en las noticias q hubo varias sobredosis en el centro", "es", NONE, NONE),
+    # what the idioms above must not hide
+    ("my son said hes gonna kill me if i tell anyone", "en", HIGH, IMMINENT),
+    ("death cant come soon enough", "en", HIGH, IMMINENT),
+    ("friday cant come soon enough", "en", NONE, NONE),
+    ("hay 2 sobredosis en mi casa ahorita", "es", IMMINENT, IMMINENT),
+    ("mi papa dijo que me va a matar si le digo a alguien", "es", HIGH, IMMINENT),
+    ("hes gonna kill me because i broke his phone", "en", HIGH, IMMINENT),
+    ("got the rifle cleaned and ready. tonight", "en", HIGH, IMMINENT),
+    ("im gonna kill my kids if they dont shut up lol", "en", HIGH, IMMINENT),
+    ("i will miss the next session. goodbye everyone", "en", HIGH, IMMINENT),
+    ("i want to die watching the sunset tonight", "en", HIGH, IMMINENT),
+    ("i dont see myself waking up tomorrow and im at peace with it", "en", HIGH, IMMINENT),
+    # batches 131-134
+    ("u can give my spot to someone else. thx for everything", "en", HIGH, IMMINENT),
+    ("im at peace with his death now, worked thru it in therapy", "en", NONE, NONE),
+    ("my character got stabbed in the season finale", "en", NONE, NONE),
+    ("antojo? un 9, neta esta bien fuerte hoy", "es", CONCERN, HIGH),
+    ("picked up a pint on the way home. didnt finish it but still", "en", CONCERN, HIGH),
+    ("got my 90 day chip tuesday and drank thursday", "en", CONCERN, HIGH),
+    ("been in bed 3 days, not showering, barely eating", "en", CONCERN, HIGH),
+    ("phq question 9 i put several days", "en", CONCERN, HIGH),
 ]
 
 
