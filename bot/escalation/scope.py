@@ -80,23 +80,22 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
     position = start - 1
     while position >= max(start - reach, 0):
         text = view.tokens[position].text
-        position -= 1
         if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
             return False
         if text in lexicon.negation_contrast:
             return False  # "not eating, just waiting for them to fall asleep"
         if text in lexicon.negation_cues:
-            cue = position + 1
-            following = view.tokens[cue + 1].text if cue + 1 < len(view.tokens) else ""
+            following = view.tokens[position + 1].text if position + 1 < len(view.tokens) else ""
             if following in lexicon.negation_fillers:
                 return False  # "no one would..." denies nothing
             # "if i dont ...", "si no ...": a condition, not a denial
             return not any(view.tokens[before].text in lexicon.conditionals
-                           for before in range(max(cue - 2, 0), cue))
+                           for before in range(max(position - 2, 0), position))
+        if text in lexicon.subject_pronouns:
+            return False
         if text in lexicon.negation_lists:
             reach += LIST_REACH  # "no urges to use or to hurt myself"
-        elif text in lexicon.subject_pronouns:
-            return False
+        position -= 1
     return False
 
 
