@@ -76,7 +76,8 @@ async def measure(url: str, phones: list[str]) -> list[float]:
         "TETHER_TWILIO_API_BASE_URL": "http://127.0.0.1:9",
     })
     tether = build_tether(settings)
-    freeze_long_lived()  # as `tether serve` does
+    tether.services.wait_for_risk_model()  # a started server's steady state
+    freeze_long_lived()  # as `tether serve` does once the model is loaded
     app = create_app(tether)  # the lifespan (scheduler, sender) is not started
     validator = RequestValidator(AUTH_TOKEN)
     target = f"{PUBLIC_URL}/webhooks/twilio/sms"

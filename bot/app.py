@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
@@ -62,7 +63,9 @@ class Tether:
     firing: threading.Lock = field(default_factory=threading.Lock)  # one firer per process
 
     def handle(self, inbound: InboundMessage) -> Outcome:
-        """Handle one inbound message and nudge the sender."""
+        """Handle one inbound message and nudge the sender. A message that arrives
+        while the risk model loads waits for it (`Services.wait_for_risk_model`)."""
+        self.services.wait_for_risk_model()
         outcome = handle_inbound(self.sessions, self.services, inbound)
         self.wake()
         return outcome
@@ -129,7 +132,14 @@ def build_tether(settings: Settings, *, services: Services | None = None,
 
     channels.update(build_pagers(settings))
     # --- end pagers ---
-    services = services or build_services(settings)
+    if services is None:
+        from bot.escalation.learned import WarmingRiskDetector
+        from bot.escalation.risk import default_lexicon_detector
+
+        # Listen at once; the learned backstop loads meanwhile (messages wait for it),
+        # and its weights join what start-up built out of the collector's reach.
+        risk = WarmingRiskDetector(default_lexicon_detector(), on_ready=freeze_long_lived)
+        services = build_services(settings, risk=risk)
     return Tether(
         settings=settings,
         engine=engine,
@@ -264,7 +274,16 @@ def create_app(tether: Tether) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {"ok": True, "scheduler": tether.leadership.role}
+        """Alive and accepting messages (held while the risk model loads)."""
+        return {"ok": True, "scheduler": tether.leadership.role,
+                "risk_model": tether.services.risk_model}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Ready for traffic: 503 until the risk model has loaded, or if it failed."""
+        state = tether.services.risk_model
+        return JSONResponse({"ready": state == "ready", "risk_model": state},
+                            status_code=200 if state == "ready" else 503)
 
     return app
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
+from bot.escalation.learned import WarmingRiskDetector
 from bot.escalation.paging import PagingOptions
 from bot.escalation.types import RiskDetector
 from bot.flows.schema import Flow
@@ -20,6 +21,18 @@ class Services:
     interpreter: IntentClassifier
     risk: RiskDetector
     paging: PagingOptions = field(default_factory=PagingOptions)  # console link, SMS or not
+
+    def wait_for_risk_model(self) -> None:
+        """Block until the risk detector can read a message: a server's learned
+        backstop loads after the server starts listening. Called before a
+        message's transaction opens, so that no lock is held while waiting."""
+        if isinstance(self.risk, WarmingRiskDetector):
+            self.risk.wait()
+
+    @property
+    def risk_model(self) -> str:
+        """"loading", "ready" or why it failed: for /healthz and /readyz."""
+        return self.risk.state if isinstance(self.risk, WarmingRiskDetector) else "ready"
 
 
 def build_services(settings: Settings | None = None, *,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from bot.escalation.model_cache import CACHE_DIR_VARIABLE
 from bot.store.db import create_all, make_engine, normalize_url, session_factory
 
 POSTGRES_URL_VARIABLE = "TETHER_TEST_DATABASE_URL"
@@ -51,6 +52,20 @@ def _refuse_unless_local(address: Any) -> None:
     host = address[0] if isinstance(address, tuple) and address else address
     if not _is_local_host(host):
         raise RuntimeError(f"test tried to reach the network: {address!r}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Trained risk models are kept in a directory of this run's own, shared by the
+    apps and commands the tests start (they keep TETHER_CACHE_DIR): the model is
+    trained once per run, and never read from the user's cache."""
+    before = os.environ.get(CACHE_DIR_VARIABLE)
+    os.environ[CACHE_DIR_VARIABLE] = str(tmp_path_factory.mktemp("model-cache"))
+    yield
+    if before is None:
+        os.environ.pop(CACHE_DIR_VARIABLE, None)
+    else:
+        os.environ[CACHE_DIR_VARIABLE] = before
 
 
 @pytest.fixture(scope="session", autouse=True)

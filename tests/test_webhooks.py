@@ -3,19 +3,24 @@ replies out through the real client libraries to the fake providers."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.channels.invites import create_invite
+from bot.escalation.learned import LearnedRiskModel, WarmingRiskDetector, default_model
+from bot.escalation.risk import default_lexicon_detector
 from bot.runs import start_flow_for_client
 from bot.store.models import ContactPoint, Message, Result
 from tests.channels.live import Live, serve, wait_until
+from tests.channels.process import inbound_form, twilio_signature
 from tests.channels.world import CLIENT_PHONE
 
 pytestmark = pytest.mark.slow
@@ -131,6 +136,69 @@ def test_a_crisis_text_over_sms_gets_the_crisis_reply(live: Live) -> None:
     live.sms_in(CLIENT_PHONE, "I want to end it all tonight")
     wait_until(lambda: any("988" in body for body in live.twilio.bodies(CLIENT_PHONE)))
     live.assert_nothing_protected_was_sent()
+
+
+def test_a_text_sent_while_the_risk_model_loads_is_held_then_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app listens while its risk model loads, so a crisis text sent during a
+    restart is not refused: it waits, not yet stored and holding no lock, and gets
+    the crisis reply once the model is ready. /readyz says 503 until then."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    gate = threading.Event()
+
+    def load() -> LearnedRiskModel:
+        gate.wait(120)
+        return default_model()
+
+    detector = WarmingRiskDetector(default_lexicon_detector(), load)
+    with serve(tmp_path, risk=detector) as live:
+        try:
+            assert httpx.get(live.url + "/healthz").json()["risk_model"] == "loading"
+            assert httpx.get(live.url + "/readyz").status_code == 503
+            answers: list[httpx.Response] = []
+            sender = threading.Thread(target=lambda: answers.append(
+                live.sms_in(CLIENT_PHONE, "I want to end it all tonight")))
+            sender.start()
+            sender.join(1.0)
+            assert answers == []  # held, not refused
+            assert inbound(live) == []  # before its transaction
+            assert live.twilio.bodies(CLIENT_PHONE) == []
+        finally:
+            gate.set()
+        sender.join(300)
+        assert [answer.status_code for answer in answers] == [200]
+        assert [m.body for m in inbound(live)] == ["I want to end it all tonight"]
+        wait_until(lambda: any("988" in body for body in live.twilio.bodies(CLIENT_PHONE)))
+        assert httpx.get(live.url + "/readyz").json() == {"ready": True, "risk_model": "ready"}
+        live.assert_nothing_protected_was_sent()
+
+
+def test_a_held_text_is_handled_even_if_twilio_stops_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twilio waits 15 seconds for a webhook's answer. A text held longer than its
+    sender waits is still stored and answered once the risk model is ready."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    gate = threading.Event()
+
+    def load() -> LearnedRiskModel:
+        gate.wait(120)
+        return default_model()
+
+    detector = WarmingRiskDetector(default_lexicon_detector(), load)
+    with serve(tmp_path, risk=detector) as live:
+        target = live.url + "/webhooks/twilio/sms"
+        form = inbound_form(CLIENT_PHONE, "I want to end it all tonight")
+        try:
+            with pytest.raises(httpx.ReadTimeout):
+                httpx.post(target, data=form, timeout=0.5,
+                           headers={"X-Twilio-Signature": twilio_signature(target, form)})
+        finally:
+            gate.set()
+        wait_until(lambda: any("988" in body for body in live.twilio.bodies(CLIENT_PHONE)),
+                   300)
+        assert [m.body for m in inbound(live)] == ["I want to end it all tonight"]
 
 
 def bind_telegram(live: Live) -> None:

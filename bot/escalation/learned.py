@@ -35,8 +35,11 @@ dot product too; scikit-learn ranks it only when two categories are nearly tied.
 
 `default_model` trains in a short-lived process of its own and takes back only the
 folded tables: scikit-learn, SciPy and the training's memory (about 180 MB) never
-enter the app's processes. The fitted scikit-learn objects travel along pickled and
-are unpacked (importing scikit-learn) only for a near tie or a check against them.
+enter the app's processes. The result is kept on disk under a digest of the
+training data (`model_cache`), so a restart with the same data loads it in a
+fraction of a second instead of training again. The fitted scikit-learn objects
+travel along pickled and are unpacked (importing scikit-learn) only for a near tie
+or a check against them.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import math
 import os
 import pickle
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -628,17 +632,40 @@ def _option_words(path: Path) -> list[LabelledMessage]:
     return found_words
 
 
+def training_messages() -> list[LabelledMessage]:
+    """What the default model learns from: the labelled examples and the ordinary replies."""
+    return [*load_labelled(EXAMPLES_DIR), *ordinary_replies()]
+
+
 def train_default_model() -> LearnedRiskModel:
     """A fresh fit of the default model, in this process."""
-    return LearnedRiskModel([*load_labelled(EXAMPLES_DIR), *ordinary_replies()])
+    return LearnedRiskModel(training_messages())
 
 
 @cache
 def default_model() -> LearnedRiskModel:
     """The classifier trained on data/risk/examples/ and the ordinary replies of
-    data/nlu/, once per process, in a process of its own (`python -m
-    bot.escalation.train`, see the module's notes). Should that process fail,
-    the model is trained here: a mistake in the examples then raises as it would."""
+    data/nlu/, once per process. It is loaded from the cache of trained models
+    (`bot.escalation.model_cache`) when the same data trained it before; else it
+    is trained in a process of its own (`python -m bot.escalation.train`, see the
+    module's notes) and kept there. Should that process fail, the model is trained
+    here: a mistake in the examples then raises as it would."""
+    from bot.escalation import model_cache
+
+    messages = training_messages()
+    key = model_cache.training_key(
+        ((m.text, m.lang, m.label, m.category or "") for m in messages),
+        Path(__file__).read_bytes())
+    model = model_cache.load_or_train(key, _train_in_a_process, model_cache.cache_dir(),
+                                      accept=lambda found: isinstance(found, LearnedRiskModel))
+    if not isinstance(model, LearnedRiskModel):
+        raise TypeError(f"the risk model's training gave {type(model).__name__}")
+    return model
+
+
+def _train_in_a_process() -> bytes:
+    """The default model, pickled, from `python -m bot.escalation.train`, or
+    trained here should that process fail."""
     import subprocess
     import sys
 
@@ -649,14 +676,65 @@ def default_model() -> LearnedRiskModel:
         trained = subprocess.run([sys.executable, "-m", "bot.escalation.train"],
                                  capture_output=True, env=env, timeout=TRAINING_TIMEOUT,
                                  check=True).stdout
-        model = pickle.loads(trained)  # noqa: S301 - our own child's pickle
-        if isinstance(model, LearnedRiskModel):
-            return model
+        if isinstance(pickle.loads(trained), LearnedRiskModel):  # noqa: S301 - our child's
+            return trained
+        log.warning("the risk model's training process wrote something else; training here")
     except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as error:
         detail = getattr(error, "stderr", b"") or b""
         log.warning("the risk model's training process failed (%s); training in this process",
                     detail.decode(errors="replace").strip().splitlines()[-1:] or error)
-    return train_default_model()
+    return pickle.dumps(train_default_model())
+
+
+class WarmingRiskDetector:
+    """The product's detector for a server that listens at once: the lexicon is
+    built before (a mistake in it stops the start), the learned backstop loads or
+    trains in a thread of its own meanwhile (`load_model`, default_model's cache
+    makes that quick after the first start with the same data).
+
+    `assess` waits for the backstop; a handler calls `wait` first, before it
+    opens its database transaction, so no lock is held while it waits. A text
+    that arrives during training is therefore accepted and answered a few seconds
+    late, where a server that trained before listening refused its connection.
+    Should the training fail, messages are read by the lexicon alone, `state`
+    says so and the log says why."""
+
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed: the lexicon alone reads messages"
+
+    def __init__(self, lexicon: RiskDetector,
+                 load_model: Callable[[], LearnedRiskModel] = default_model,
+                 on_ready: Callable[[], None] | None = None) -> None:
+        self.lexicon = lexicon
+        self.state = self.LOADING
+        self._detector: RiskDetector = lexicon
+        self._done = threading.Event()
+        threading.Thread(target=self._load, args=(load_model, on_ready), name="risk-model",
+                         daemon=True).start()
+
+    def _load(self, load_model: Callable[[], LearnedRiskModel],
+              on_ready: Callable[[], None] | None) -> None:
+        try:
+            self._detector = BackstoppedRiskDetector(self.lexicon, load_model())
+            if on_ready is not None:
+                on_ready()
+            self.state = self.READY
+            log.info("the risk model is ready")
+        except Exception:
+            log.exception("the risk model could not be loaded or trained; "
+                          "risk checks use the lexicon alone")
+            self.state = self.FAILED
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the backstop is ready or has failed; False on timeout."""
+        return self._done.wait(timeout)
+
+    def assess(self, text: str, lang: str) -> RiskAssessment:
+        self._done.wait()
+        return self._detector.assess(text, lang)
 
 
 def default_backstopped_detector() -> BackstoppedRiskDetector:

@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 
 from bot.app import Tether, build_tether, create_app
 from bot.config import load_settings
+from bot.escalation.types import RiskDetector
+from bot.services import build_services
 from bot.store.db import create_all
 from tests.channels.world import World, assert_no_protected_words, seed_world
 from tests.fakes.telegram import TOKEN, FakeTelegram
@@ -67,7 +69,9 @@ def wait_until(condition: Callable[[], object], seconds: float = 15.0) -> None:
 
 
 @contextmanager
-def serve(tmp_path: Path) -> Iterator[Live]:
+def serve(tmp_path: Path, *, risk: RiskDetector | None = None) -> Iterator[Live]:
+    """The app with its default detector, once its risk model has loaded (these tests
+    are about a running app), or with `risk`, not waited for."""
     with FakeTwilio() as twilio, FakeTelegram() as telegram:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -78,7 +82,10 @@ def serve(tmp_path: Path) -> Iterator[Live]:
             twilio_messages_per_second=100, telegram_bot_token=TOKEN,
             telegram_webhook_secret=TELEGRAM_SECRET,
             telegram_api_base_url=telegram.api_base_url)
-        tether = build_tether(settings)
+        services = build_services(settings, risk=risk) if risk is not None else None
+        tether = build_tether(settings, services=services)
+        if risk is None:
+            tether.services.wait_for_risk_model()
         create_all(tether.engine)
         world = seed_world(tether.sessions)
         server = uvicorn.Server(uvicorn.Config(create_app(tether), host="127.0.0.1", port=port,

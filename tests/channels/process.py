@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 from twilio.request_validator import RequestValidator
 
+from bot.escalation.model_cache import CACHE_DIR_VARIABLE
 from bot.seed import create_client, create_clinic
 from bot.store.db import make_engine, session_factory, upgrade
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, CLINIC_NUMBER
@@ -73,7 +74,7 @@ class AppProcess:
 
     def environment(self) -> dict[str, str]:
         keep = {name: value for name, value in os.environ.items()
-                if not name.startswith("TETHER_")}
+                if not name.startswith("TETHER_") or name == CACHE_DIR_VARIABLE}
         return keep | {
             "TETHER_DATABASE_URL": self.database_url,
             "TETHER_PUBLIC_URL": self.url,
@@ -84,9 +85,10 @@ class AppProcess:
             "TETHER_TWILIO_MESSAGES_PER_SECOND": str(self.messages_per_second),
         }
 
-    def start(self, *, ready_within: float = 180.0) -> None:
-        """Start the app and wait until it answers /healthz: a readiness bound, not a speed
-        target (each worker trains the risk model first, about a minute on a slow machine)."""
+    def start(self, *, ready_within: float = 180.0, ready_path: str = "/readyz") -> None:
+        """Start the app and wait until /readyz says it is ready for traffic: a readiness
+        bound, not a speed target (on the run's first start the risk model is trained,
+        about half a minute on a slow machine; later starts load it)."""
         self.starts += 1
         log = (self.workdir / f"app-{self.starts}.log").open("wb")
         command = [sys.executable, "-c", "from bot.cli import main; main()",
@@ -102,7 +104,7 @@ class AppProcess:
                 raise RuntimeError(f"the app exited with {self._process.returncode}:\n"
                                    + self.log_tail())
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(self.url + ready_path, timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

@@ -157,6 +157,7 @@ async def test_polling_binds_an_invite_and_answers(
     """Without a public URL, polling takes /start <code>, binds, and the welcome goes out."""
     settings = settings_for(telegram, database_url=f"sqlite:///{tmp_path}/poll.db")
     tether = build_tether(settings)
+    tether.services.wait_for_risk_model()  # loaded: the waits below are for the replies
     from bot.store.db import create_all
 
     create_all(tether.engine)

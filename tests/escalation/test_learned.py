@@ -82,8 +82,9 @@ def test_the_app_scores_without_loading_scikit_learn(model: LearnedRiskModel) ->
 
 
 def test_a_training_process_that_cannot_start_leaves_the_model_trained_here(
-    model: LearnedRiskModel, monkeypatch: pytest.MonkeyPatch
+    model: LearnedRiskModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.setenv("TETHER_CACHE_DIR", str(tmp_path))  # nothing kept: it must train
     monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
     trained_here = default_model.__wrapped__()
     text = "i want to sleep and never wake up"
