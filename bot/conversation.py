@@ -5,6 +5,7 @@
 1. store the message; a provider id seen before ends here (provider retry);
 2. compliance keywords (STOP and friends, START, HELP), whatever flow runs;
 3. risk assessment of the text, in any state, also when it is an answer;
+   while a crisis escalation is open, the text goes to it and nothing below runs;
 4. the live flow run, if any, gets the text as an answer;
 5. otherwise the intent of the message;
 6. effects go to the outbox and the timed-event table; the transaction commits.
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +24,7 @@ from bot.audit import record_audit
 from bot.channels.base import InboundMessage
 from bot.escalation.ack import handle_staff_message, staff_for_address
 from bot.escalation.paging import page_if_raised
-from bot.escalation.service import raise_escalation
+from bot.escalation.service import note_follow_up, open_crisis, raise_escalation
 from bot.escalation.types import RiskAssessment, RiskLevel
 from bot.flows.effects import Abandon, Answer
 from bot.keywords import match_keyword
@@ -30,11 +32,14 @@ from bot.outbox import PRIORITY_REPLY, PRIORITY_URGENT, queue_message
 from bot.runs import Turn, advance_run, live_run
 from bot.services import Services
 from bot.store.base import table_of
-from bot.store.models import Client, Clinic, ContactPoint, FlowRun, Message, User
+from bot.store.models import Client, Clinic, ContactPoint, Escalation, FlowRun, Message, User
 from bot.texts import render
 
 # A plain-language revocation opts out only when the interpreter is this sure.
 STOP_REQUEST_CONFIDENCE = 0.45
+# While a crisis is open, texts from the client are answered with the short
+# reminder that help is coming at most this often; the rest are only recorded.
+HOLD_REPLY_INTERVAL = timedelta(minutes=30)
 
 # Built once: they run for every inbound message, and building a statement
 # costs more than executing it.
@@ -145,8 +150,14 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
         outcome.replies = turn.sent
         return outcome
 
-    # 3. risk, before anything else is done with the text
+    # 3. risk, before anything else is done with the text; from a client whose crisis
+    # is open, a bare "i took them all" or "ya lo hice" is read as what it means there
     risk = services.risk.assess(inbound.text, lang)
+    crisis = open_crisis(session, client.id, now)
+    if crisis is not None and services.in_crisis is not None:
+        in_crisis = services.in_crisis.assess(inbound.text, lang)
+        if in_crisis.level > risk.level:
+            risk = in_crisis
     outcome.risk = risk
     if risk.level >= RiskLevel.CONCERN and risk.category is not None:
         raised = raise_escalation(
@@ -178,6 +189,15 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
         outcome.replies = turn.sent
         return outcome
 
+    # 3b. a crisis still open: the care team has the client, so what they write now
+    # ("ok", "no", "nobody can help me") goes to the escalation; no questionnaire
+    # question, no canned reply, no "no" read as cancelling an appointment
+    if crisis is not None and not turn.crisis_sent:
+        _while_in_crisis(turn, crisis, risk, message_id)
+        outcome.escalation_id = crisis.id
+        outcome.replies = turn.sent
+        return outcome
+
     # 4. the live flow run gets the text as an answer (read with the sender; nothing
     # above starts or ends a run but STOP, which has returned)
     if run is not None:
@@ -201,6 +221,26 @@ def _clinic_for(session: Session, client: Client | None) -> Clinic:
     if first is None:
         raise LookupError("no clinic is configured; run `tether demo` or create one first")
     return first
+
+
+def _while_in_crisis(turn: Turn, crisis: Escalation, risk: RiskAssessment,
+                     message_id: int) -> None:
+    """A text from a client whose crisis is open: kept on the escalation (a risk
+    message already is), answered with a short reminder that someone is coming
+    and where help is, at most once every HOLD_REPLY_INTERVAL (so the first text
+    after the crisis reply hears back, and a stream of texts is not answered each)."""
+    if not (risk.level >= RiskLevel.CONCERN and risk.category is not None):
+        note_follow_up(crisis, message_id=message_id, now=turn.now)
+    since = turn.now - HOLD_REPLY_INTERVAL
+    recent = turn.session.scalar(
+        select(Message.id).where(Message.client_id == turn.client.id,
+                                 Message.direction == "out",
+                                 Message.kind == "crisis_hold",
+                                 Message.created_at >= since).limit(1))
+    if recent is None:
+        turn.send(render("crisis_hold", turn.client.language,
+                         {"crisis_line": turn.clinic.crisis_line}),
+                  "crisis_hold", priority=PRIORITY_URGENT)
 
 
 def _crisis_reply(clinic: Clinic, client: Client | None, lang: str | None = None) -> str:

@@ -277,6 +277,24 @@ def view_escalation(session: Session, user: User, escalation_id: int,
     return escalation, list(pages)
 
 
+MESSAGES_SINCE_LIMIT = 100
+
+
+def messages_since(session: Session, escalation: Escalation) -> list[Message]:
+    """The client's texts both ways from the one that raised the escalation on (at most
+    MESSAGES_SINCE_LIMIT, oldest first): what they wrote while the care team was on
+    the way. Shown on the escalation's page, whose view is audited."""
+    if escalation.client_id is None:
+        return []
+    since = escalation.created_at
+    if escalation.source_message is not None:
+        since = min(since, escalation.source_message.created_at)
+    return list(session.scalars(
+        select(Message).where(Message.client_id == escalation.client_id,
+                              Message.created_at >= since)
+        .order_by(Message.created_at, Message.id).limit(MESSAGES_SINCE_LIMIT)).all())
+
+
 def audit_log(session: Session, user: User, limit: int = 300) -> list[AuditEvent]:
     """The clinic's audit trail, newest first; admins only."""
     if user.role != "admin":

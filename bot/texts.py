@@ -40,6 +40,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "{crisis_line}. Si está en peligro inmediato, llame al 911. Alguien de su equipo de "
         "atención se comunicará con usted pronto. Puede seguir escribiéndome aquí.",
     },
+    "crisis_hold": {
+        "en": "I'm still here, and your care team can see your messages. Someone will "
+        "reach out to you soon. If you are in danger now, call 911, or call or text 988, "
+        "or call {crisis_line}.",
+        "es": "Sigo aquí y su equipo de atención puede ver sus mensajes. Alguien se "
+        "comunicará con usted pronto. Si está en peligro ahora, llame al 911, llame al 988 "
+        "y oprima 2, envíe AYUDA por texto al 988, o llame al {crisis_line}.",
+    },
     "concern": {
         "en": "Thank you for sharing that with me. I've let your care team know, and "
         "someone will check in with you today. If things get worse, call or text 988.",

@@ -138,7 +138,8 @@ def escalation_page(request: Request, user: SignedIn, escalation_id: int) -> Res
         except staff.NotFound as exc:
             return error_page(request, 404, str(exc), user=user, clinic=clinic)
         return render(request, "escalation.html", user=user, clinic=clinic,
-                      escalation=escalation, pages=pages, outcomes=staff.OUTCOMES, now=now)
+                      escalation=escalation, pages=pages, outcomes=staff.OUTCOMES, now=now,
+                      messages=staff.messages_since(session, escalation))
 
 
 def _act_on_escalation(request: Request, user: User, escalation_id: int, action: str,

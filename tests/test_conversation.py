@@ -133,6 +133,130 @@ def test_repeated_risk_attaches_to_the_open_escalation(phone: Phone) -> None:
     assert count(phone, Escalation) == 1
 
 
+# --- while a crisis is open ---------------------------------------------------------
+
+
+def escalations(phone: Phone) -> list[Escalation]:
+    with phone.sessions() as session:
+        return list(session.scalars(select(Escalation).order_by(Escalation.id)).all())
+
+
+def resolve_all(phone: Phone) -> None:
+    from bot import staff
+    from bot.store.models import User
+
+    with phone.sessions.begin() as session:
+        user = session.scalars(select(User)).first()
+        assert user is not None
+        for escalation in session.scalars(select(Escalation)).all():
+            staff.resolve(session, user, escalation.id, "reached_safe", phone.clock.now())
+
+
+HOLDING = "I'm still here"
+
+
+def test_in_an_open_crisis_replies_go_to_the_care_team_not_to_canned_answers(
+    phone: Phone
+) -> None:
+    """After a crisis reply, "no" is not cancelling an appointment, "ok" is not small
+    talk and "nobody can help me" is not a HELP request: each is kept on the escalation,
+    and the client hears, once, that someone is coming and where help is."""
+    phone.send("i want to kill myself tonight")
+    before = len(phone.received())
+    outcomes = [phone.send(text) for text in ("no", "ok", "leave me alone")]
+    replies = phone.received()[before:]
+    assert len(replies) == 1
+    assert HOLDING in replies[0]
+    assert "988" in replies[0]
+    assert "(555) 010-0199" in replies[0]
+    assert all(outcome.intent is None for outcome in outcomes)
+    [escalation] = escalations(phone)
+    assert all(outcome.escalation_id == escalation.id for outcome in outcomes)
+    noted = [entry for entry in escalation.evidence if entry.get("level") == "none"]
+    assert len(noted) == 3
+    assert count(phone, Escalation, Escalation.category == "appointment") == 0
+    # Half an hour later the reminder may go out again.
+    phone.clock.advance(timedelta(minutes=31))
+    phone.send("still here")
+    assert HOLDING in phone.received()[-1]
+
+
+def test_in_an_open_crisis_a_questionnaire_does_not_resume(phone: Phone) -> None:
+    phone.start("phq9")
+    phone.send("2 — and honestly I want to end it all")
+    before = len(phone.received())
+    phone.send("ok")
+    phone.send("1")
+    replies = phone.received()[before:]
+    assert len(replies) == 1
+    assert HOLDING in replies[0]
+    with phone.sessions() as session:
+        assert session.scalars(select(FlowRun)).one().status == "paused"
+
+
+def test_in_an_open_crisis_a_bare_report_of_the_act_is_raised_and_paged(
+    phone: Phone
+) -> None:
+    """"i took them all" means nothing alarming from anyone else; from a client whose
+    crisis is open it is an overdose: the level rises, the crisis reply goes out again
+    and the on-call clinician is paged again."""
+    from bot.store.models import Page
+
+    phone.send("i want to kill myself")
+    [escalation] = escalations(phone)
+    assert escalation.level == "high"
+    pages_before = count(phone, Page)
+    outcome = phone.send("i took them all")
+    assert outcome.risk is not None
+    assert outcome.risk.level.label == "imminent"
+    assert outcome.risk.category == "overdose"
+    [escalation] = escalations(phone)
+    assert escalation.level == "imminent"
+    assert "988" in phone.received()[-1]
+    assert count(phone, Page) > pages_before
+
+
+def test_the_same_bare_words_from_a_client_not_in_crisis_are_ordinary(phone: Phone) -> None:
+    outcome = phone.send("i took them all")
+    assert outcome.risk is not None
+    assert outcome.risk.level.label == "none"
+    assert escalations(phone) == []
+
+
+def test_once_the_crisis_is_resolved_replies_are_handled_as_usual(phone: Phone) -> None:
+    phone.start("phq9")
+    phone.send("2 — and honestly I want to end it all")
+    resolve_all(phone)
+    before = len(phone.received())
+    phone.send("ok")  # the paused questionnaire asks its question again
+    [question] = phone.received()[before:]
+    assert HOLDING not in question
+    assert "Several days" in question or "0" in question
+    with phone.sessions() as session:
+        assert session.scalars(select(FlowRun)).one().status == "active"
+    outcome = phone.send("i took them all")
+    assert outcome.risk is not None
+    assert outcome.risk.level.label == "none"
+
+
+def test_a_crisis_left_unresolved_a_day_holds_replies_no_longer(phone: Phone) -> None:
+    """A care team that forgot to resolve it does not leave the client unable to
+    confirm an appointment for good."""
+    phone.send("i want to kill myself tonight")
+    phone.clock.advance(timedelta(hours=25))
+    outcome = phone.send("hi")
+    assert outcome.intent is not None
+    assert HOLDING not in phone.received()[-1]
+
+
+def test_the_holding_reply_is_in_the_clients_language(engine: Engine, services: Services) -> None:
+    phone = make_phone(engine, services, language="es")
+    phone.send("me quiero matar esta noche")
+    phone.send("ok")
+    assert "Sigo aquí" in phone.received()[-1]
+    assert "988" in phone.received()[-1]
+
+
 def test_an_unknown_sender_is_told_how_to_join(phone: Phone) -> None:
     """A stranger's text is stored and answered with how to get set up."""
     from bot.channels.base import InboundMessage

@@ -36,7 +36,7 @@ _TOP_KEYS = {
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
-_WHEN = {"always", "hedged"}
+_WHEN = {"always", "hedged", "in_crisis"}
 
 
 class LexiconError(ValueError):
@@ -53,6 +53,9 @@ class Entry:
     patterns: tuple[CompiledPattern, ...]
     hyperbole: bool = False  # often said as a joke or about a game: suppressed in such contexts
     hedged_only: bool = False  # a safety statement that only counts when hedged
+    # A reply that means an act or a goodbye only from a client whose crisis is open
+    # ("i took them all", "ya lo hice"): read by `InCrisisReader` alone.
+    in_crisis_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ def _entry(reader: _Reader, raw: object, index: int, seen: set[str]) -> Entry:
         patterns=reader.patterns(raw.get("patterns"), where),
         hyperbole=hyperbole,
         hedged_only=when == "hedged",
+        in_crisis_only=when == "in_crisis",
     )
 
 

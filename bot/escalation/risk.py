@@ -79,6 +79,11 @@ QUOTE_WIDTH = 16  # tokens: a finality quote takes in a nearby place or time, no
 
 # Signals that explain a message away rather than start a reading.
 _ORDINARY = frozenset({"idioms", "contexts"})
+# The `when: in_crisis` entries read short replies only ("i took them all", "ya lo hice"),
+# where their phrase is at least half the message: elsewhere the same words are most
+# often ordinary ("ok thats all, bye! talk tomorrow"), and the rest of the lexicon and
+# the backstop read the message as anyone's.
+IN_CRISIS_MAX_WORDS = 8
 
 
 class _Match(NamedTuple):
@@ -104,7 +109,8 @@ class _Language:
                 self.entry_of[id(pattern)] = entry
         self.rewriter = Rewriter(lexicon.rewrites)
         self.corrector = FuzzyCorrector(lexicon.vocabulary, lexicon.fuzzy_protect)
-        entries = [p for e in lexicon.entries for p in e.patterns]
+        entries = [p for e in lexicon.entries if not e.in_crisis_only for p in e.patterns]
+        in_crisis = [p for e in lexicon.entries if e.in_crisis_only for p in e.patterns]
         # What starts a reading: a risk phrase, a farewell or goodbye, a place. A message
         # with none of their words cannot match anything: most messages stop there.
         indexes = [
@@ -115,9 +121,14 @@ class _Language:
             self.rewriter.first_words, *(index.anchor_words for index in indexes)
         )
         self.trigger_prefixes = tuple(p for index in indexes for p in index.anchor_prefixes)
+        # Replies read only in an open crisis start a reading only then.
+        crisis_index = PhraseIndex(in_crisis)
+        self.crisis_triggers = self.triggers | crisis_index.anchor_words
+        self.crisis_trigger_prefixes = (*self.trigger_prefixes, *crisis_index.anchor_prefixes)
         self.signals = PhraseBook(
             {
                 "entries": entries,
+                "in_crisis": in_crisis,
                 "farewell": lexicon.farewell,
                 "goodbye": lexicon.goodbye,
                 "places": lexicon.places,
@@ -141,11 +152,12 @@ class _Language:
             }
         )
 
-    def might_match(self, words: Collection[str]) -> bool:
+    def might_match(self, words: Collection[str], in_crisis: bool = False) -> bool:
         """Whether a message with these words could match anything at all."""
-        if not self.triggers.isdisjoint(words):
+        triggers = self.crisis_triggers if in_crisis else self.triggers
+        if not triggers.isdisjoint(words):
             return True
-        prefixes = self.trigger_prefixes
+        prefixes = self.crisis_trigger_prefixes if in_crisis else self.trigger_prefixes
         return bool(prefixes) and any(map(str.startswith, words, repeat(prefixes)))
 
     def evaluate(
@@ -155,6 +167,7 @@ class _Language:
         correct: bool,
         texts: list[str] | None = None,
         words: frozenset[str] | None = None,
+        in_crisis: bool = False,
     ) -> tuple[list[Evidence], list[tuple[int, int]]]:
         """The evidence, and the character ranges read as ordinary: the sentences of an
         idiom or game talk (`_ordinary_signals`) and of a denial, someone else's story or a
@@ -169,15 +182,22 @@ class _Language:
                 tokens = corrected(tokens, fixed)
                 texts = fixed
                 words = frozenset(fixed)
-        if not self.might_match(words):
+        if not self.might_match(words, in_crisis):
             return [], []
         view = build_view(tokens, self.rewriter, texts, words)
         signals = self.signals.find(view)
+        crisis_replies = signals.pop("in_crisis", [])
+        if not in_crisis or len(texts) > IN_CRISIS_MAX_WORDS:
+            crisis_replies = []  # a longer message is read as anyone's would be
+        else:  # the reply is the message, not a word in it ("bye, talk tomorrow")
+            crisis_replies = [(p, span) for p, span in crisis_replies
+                              if 2 * (span[1] - span[0]) >= len(view.tokens)]
         ordinary = _ordinary_signals(view, signals, "idioms")
-        if _ORDINARY.issuperset(signals):
+        if not crisis_replies and _ORDINARY.issuperset(signals):
             return [], _char_ranges(view, ordinary)
         entry_of = self.entry_of
         matches = [_Match(entry_of[id(p)], span) for p, span in signals.get("entries", ())]
+        matches.extend(_Match(entry_of[id(p)], span) for p, span in crisis_replies)
         farewells = _spans(signals, "farewell")
         goodbyes = _spans(signals, "goodbye")
         places = _spans(signals, "places")
@@ -457,18 +477,20 @@ class LexiconRiskDetector:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._languages)
 
-    def assess(self, text: str, lang: str) -> RiskAssessment:
-        """Level, category and evidence for one message written in `lang` (any language is read)."""
+    def assess(self, text: str, lang: str, *, in_crisis: bool = False) -> RiskAssessment:
+        """Level, category and evidence for one message written in `lang` (any language is
+        read); `in_crisis` reads it as a reply from a client whose crisis is open, where
+        the `when: in_crisis` entries count too (`InCrisisReader`)."""
         tokens = tokenize(text)
         if not tokens:
             return NO_RISK
         texts = [token.text for token in tokens]
         words = frozenset(texts)
         primary = self._languages.get(lang, self._default)
-        evidence, explained = primary.evaluate(tokens, text, True, texts, words)
+        evidence, explained = primary.evaluate(tokens, text, True, texts, words, in_crisis)
         for language in self._languages.values():
             if language is not primary:
-                more, also = language.evaluate(tokens, text, False, texts, words)
+                more, also = language.evaluate(tokens, text, False, texts, words, in_crisis)
                 evidence.extend(more)
                 explained.extend(also)
         return _combine(evidence, tuple(sorted(set(explained))))
@@ -486,6 +508,19 @@ def default_detector() -> RiskDetector:
     from bot.escalation.learned import default_backstopped_detector
 
     return default_backstopped_detector()
+
+
+class InCrisisReader:
+    """The lexicon reading a text from a client whose crisis is open (an unresolved
+    escalation at high or imminent): what would be ordinary from anyone else ("i took
+    them all", "its done", "ya lo hice") is read as the act or goodbye it is there.
+    The conversation asks it besides the product's detector and keeps the higher level."""
+
+    def __init__(self, lexicon: LexiconRiskDetector) -> None:
+        self.lexicon = lexicon
+
+    def assess(self, text: str, lang: str) -> RiskAssessment:
+        return self.lexicon.assess(text, lang, in_crisis=True)
 
 
 class DetectorOnDemand:

@@ -5,7 +5,7 @@ when the level rises. Paging hangs off `raise_escalation`'s answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,11 @@ from bot.escalation.types import RiskLevel
 from bot.store.models import Escalation
 
 OPEN_STATUSES = ("open", "acknowledged")
+CRISIS_LEVELS = ("high", "imminent")
+# How long after it was raised an unresolved crisis keeps a client's texts from
+# questionnaires and canned replies (`open_crisis`): a care team that forgot to
+# resolve it does not leave the client unable to confirm an appointment for good.
+CRISIS_HOLD = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -97,3 +102,26 @@ def _attaches(open_one: Escalation, wanted: RiskLevel, category: str) -> bool:
     if wanted >= RiskLevel.HIGH or RiskLevel.parse(open_one.level) >= RiskLevel.HIGH:
         return True
     return open_one.category == category
+
+
+def open_crisis(session: Session, client_id: int, now: datetime) -> Escalation | None:
+    """The client's unresolved escalation at high or imminent raised within
+    CRISIS_HOLD, if any: while it stands, the care team has the client, and what
+    they write goes to it rather than to a flow or an intent."""
+    return session.scalars(
+        select(Escalation)
+        .where(Escalation.client_id == client_id, Escalation.status.in_(OPEN_STATUSES),
+               Escalation.level.in_(CRISIS_LEVELS),
+               Escalation.created_at >= now - CRISIS_HOLD)
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    ).first()
+
+
+def note_follow_up(escalation: Escalation, *, message_id: int, now: datetime) -> None:
+    """Record on the escalation a text the client sent while it was open and
+    that carried no risk of its own (risk messages attach through raise_escalation)."""
+    escalation.evidence = [*(escalation.evidence or []), {
+        "at": now.isoformat(), "reason": "the client wrote while the escalation was open",
+        "level": "none", "message_id": message_id,
+    }]

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from bot.escalation.evaluate import TARGETS, format_report, load_labelled, measure
-from bot.escalation.risk import LexiconRiskDetector, default_detector, default_lexicon_detector
+from bot.escalation.risk import (
+    InCrisisReader,
+    LexiconRiskDetector,
+    default_detector,
+    default_lexicon_detector,
+)
 from bot.escalation.types import RiskLevel
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "risk" / "examples"
@@ -1384,3 +1389,52 @@ def test_game_talk_explains_only_what_it_explains_away() -> None:
     assert game.explained
     pills = detector.assess("he sent the group chat a photo of his meds with gg", "en")
     assert not pills.explained
+
+
+# Replies that mean an act, a goodbye or a refusal of help only from a client whose
+# crisis is open (`when: in_crisis`, read by InCrisisReader): (text, lang, level, category).
+IN_CRISIS_REPLIES = [
+    ("i took them all", "en", RiskLevel.IMMINENT, "overdose"),
+    ("already swallowed them", "en", RiskLevel.IMMINENT, "overdose"),
+    ("the whole bottle", "en", RiskLevel.IMMINENT, "overdose"),
+    ("im feeling really sleepy now", "en", RiskLevel.IMMINENT, "overdose"),
+    ("its done", "en", RiskLevel.IMMINENT, "suicide"),
+    ("too late now", "en", RiskLevel.IMMINENT, "suicide"),
+    ("ok bye", "en", RiskLevel.IMMINENT, "suicide"),
+    ("dont send anyone", "en", RiskLevel.IMMINENT, "suicide"),
+    ("nobody can help me", "en", RiskLevel.HIGH, "suicide"),
+    ("ya me las tomé todas", "es", RiskLevel.IMMINENT, "overdose"),
+    ("ya lo hice", "es", RiskLevel.IMMINENT, "suicide"),
+    ("adiós", "es", RiskLevel.IMMINENT, "suicide"),
+    ("nadie me puede ayudar", "es", RiskLevel.HIGH, "suicide"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "level", "category"), IN_CRISIS_REPLIES)
+def test_a_bare_reply_in_an_open_crisis_is_read_as_what_it_means_there(
+    text: str, lang: str, level: RiskLevel, category: str
+) -> None:
+    lexicon = default_lexicon_detector()
+    assert lexicon.assess(text, lang).level == RiskLevel.NONE  # from anyone else
+    reading = InCrisisReader(lexicon).assess(text, lang)
+    assert (reading.level, reading.category) == (level, category)
+
+
+# Ordinary even in an open crisis: denials, help taken, a goodbye with a tomorrow, the
+# same words inside a longer message, the daily dose taken.
+STILL_ORDINARY_IN_CRISIS = [
+    ("no i didnt take them", "en"),
+    ("i didnt take them all", "en"),
+    ("i called 988 they helped", "en"),
+    ("bye, talk tomorrow", "en"),
+    ("ok thats all for today, bye! talk tmrw", "en"),
+    ("im safe now", "en"),
+    ("si ya me las tome", "es"),
+    ("adiós, nos vemos mañana", "es"),
+    ("no me las tomé todas", "es"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), STILL_ORDINARY_IN_CRISIS)
+def test_ordinary_replies_stay_ordinary_in_an_open_crisis(text: str, lang: str) -> None:
+    assert InCrisisReader(default_lexicon_detector()).assess(text, lang).level == RiskLevel.NONE

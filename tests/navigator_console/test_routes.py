@@ -220,3 +220,27 @@ async def test_the_stylesheet_is_served(browser: httpx.AsyncClient, world: World
     """The stylesheet loads without signing in; unknown files are 404."""
     assert (await browser.get("/static/style.css")).headers["content-type"].startswith("text/css")
     assert (await browser.get("/static/../app.py")).status_code == 404
+
+
+async def test_an_escalation_shows_what_the_client_wrote_since(
+    navigator: Signed, world: World, tether: Tether
+) -> None:
+    """The clinician who picks up a crisis sees the texts that came after it, and not
+    the client's older ones (those are on the client's record)."""
+    from datetime import timedelta
+
+    from bot.store.models import Message
+    from tests.navigator_console.world import T0, _message
+
+    with tether.sessions.begin() as session:
+        _message(session, world.client_id, "in", "nadie me puede ayudar", T0 - timedelta(hours=2))
+    browser, _ = navigator
+    page = (await browser.get(f"/escalations/{world.high_escalation_id}")).text
+    assert "Messages since it was raised" in page
+    assert "nadie me puede ayudar" in page
+    with tether.sessions() as session:
+        older = session.scalars(select(Message.body).where(
+            Message.client_id == world.client_id,
+            Message.created_at < T0 - timedelta(hours=3))).all()
+    assert older == ["2"]
+    assert "<span class=\"body\">2</span>" not in page
