@@ -190,9 +190,11 @@ def _handle(session: Session, services: Services, inbound: InboundMessage) -> Ou
         return outcome
 
     # 3b. a crisis still open: the care team has the client, so what they write now
-    # ("ok", "no", "nobody can help me") goes to the escalation; no questionnaire
-    # question, no canned reply, no "no" read as cancelling an appointment
-    if crisis is not None and not turn.crisis_sent:
+    # ("ok", "no", "nobody can help me") goes to the escalation; no canned reply, no
+    # "no" read as cancelling an appointment, and a questionnaire the crisis paused
+    # waits. A run still active goes on: the questionnaire whose own answer raised the
+    # crisis (PHQ-9 item 9 goes on to offer the Columbia screener), or that screener.
+    if crisis is not None and not turn.crisis_sent and (run is None or run.status == "paused"):
         _while_in_crisis(turn, crisis, risk, message_id)
         outcome.escalation_id = crisis.id
         outcome.replies = turn.sent

@@ -42,7 +42,7 @@ def build_services(settings: Settings | None = None, *,
     """The embedded defaults; a Rasa server when TETHER_RASA_URL is set; extra
     flow files from TETHER_FLOWS_DIR beside the built-in ones; `risk` instead
     of the default detector (built here, so that a bad lexicon stops the start)."""
-    from bot.escalation.risk import InCrisisReader, default_detector, default_lexicon_detector
+    from bot.escalation.risk import InCrisisReader, default_detector
     from bot.flows.loader import builtin_flows, load_flows
     from bot.nlu.answers import EmbeddedAnswerParser
     from bot.nlu.interpreter import default_interpreter
@@ -60,6 +60,6 @@ def build_services(settings: Settings | None = None, *,
         parser=EmbeddedAnswerParser(),
         interpreter=interpreter,
         risk=risk if risk is not None else default_detector(),
-        in_crisis=InCrisisReader(default_lexicon_detector()),
+        in_crisis=InCrisisReader(),  # the default lexicon, once a text needs it
         paging=PagingOptions.from_settings(settings) if settings is not None else PagingOptions(),
     )

@@ -516,11 +516,12 @@ class InCrisisReader:
     them all", "its done", "ya lo hice") is read as the act or goodbye it is there.
     The conversation asks it besides the product's detector and keeps the higher level."""
 
-    def __init__(self, lexicon: LexiconRiskDetector) -> None:
-        self.lexicon = lexicon
+    def __init__(self, lexicon: LexiconRiskDetector | None = None) -> None:
+        self._lexicon = lexicon  # None: the default lexicon, loaded when first needed
 
     def assess(self, text: str, lang: str) -> RiskAssessment:
-        return self.lexicon.assess(text, lang, in_crisis=True)
+        lexicon = self._lexicon or default_lexicon_detector()
+        return lexicon.assess(text, lang, in_crisis=True)
 
 
 class DetectorOnDemand:
