@@ -1314,6 +1314,19 @@ LEXICON_FAMILIES = [
     ("got my 90 day chip tuesday and drank thursday", "en", CONCERN, HIGH),
     ("been in bed 3 days, not showering, barely eating", "en", CONCERN, HIGH),
     ("phq question 9 i put several days", "en", CONCERN, HIGH),
+    # Eighth session, batches 135-138: withdrawal with a danger sign in either order,
+    # an overdose taken "hoping i dont wake up", a battery at 2 %, an uncle's overdose long ago.
+    ("im seeing bugs crawl all over the walls, no drinks since friday", "en", HIGH, IMMINENT),
+    ("dad here. he had a seizure on the kitchen floor, hasnt drank in 3 days", "en", HIGH,
+     IMMINENT),
+    ("been vomiting blood since i stopped the benzos cold turkey", "en", HIGH, IMMINENT),
+    ("withdrawal is crazy rn, i was on the floor shaking", "en", HIGH, IMMINENT),
+    ("no seizures or shaking but hes seeing bugs on the walls, hasnt drank since sunday", "en",
+     HIGH, IMMINENT),
+    ("i used extra hoping i dont wake up", "en", IMMINENT, IMMINENT),
+    ("2/10. everythings pointless", "en", CONCERN, CONCERN),
+    ("battery at 2% gonna die any sec, confirming tues at 10", "en", NONE, NONE),
+    ("mi tio murio de sobredosis hace muchos años, lo pregunto la consejera", "es", NONE, NONE),
 ]
 
 
