@@ -21,7 +21,7 @@ class Services:
     interpreter: IntentClassifier
     risk: RiskDetector
     paging: PagingOptions = field(default_factory=PagingOptions)  # console link, SMS or not
-    # Reads a reply from a client whose crisis is open (`risk.InCrisisReader`); None: `risk`.
+    # Reads a reply from a client whose crisis is open (`risk.InCrisisReader`); None: `risk` only.
     in_crisis: RiskDetector | None = None
 
     def wait_for_risk_model(self) -> None:
