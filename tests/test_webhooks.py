@@ -138,6 +138,16 @@ def test_a_crisis_text_over_sms_gets_the_crisis_reply(live: Live) -> None:
     live.assert_nothing_protected_was_sent()
 
 
+def held_until(gate: threading.Event) -> WarmingRiskDetector:
+    """The server's detector, whose model finishes loading once `gate` is set."""
+
+    def load() -> LearnedRiskModel:
+        gate.wait(120)
+        return default_model()
+
+    return WarmingRiskDetector(default_lexicon_detector(), load)
+
+
 def test_a_text_sent_while_the_risk_model_loads_is_held_then_answered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,12 +156,7 @@ def test_a_text_sent_while_the_risk_model_loads_is_held_then_answered(
     the crisis reply once the model is ready. /readyz says 503 until then."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     gate = threading.Event()
-
-    def load() -> LearnedRiskModel:
-        gate.wait(120)
-        return default_model()
-
-    detector = WarmingRiskDetector(default_lexicon_detector(), load)
+    detector = held_until(gate)
     with serve(tmp_path, risk=detector) as live:
         try:
             assert httpx.get(live.url + "/healthz").json()["risk_model"] == "loading"
@@ -181,12 +186,7 @@ def test_a_held_text_is_handled_even_if_twilio_stops_waiting(
     sender waits is still stored and answered once the risk model is ready."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     gate = threading.Event()
-
-    def load() -> LearnedRiskModel:
-        gate.wait(120)
-        return default_model()
-
-    detector = WarmingRiskDetector(default_lexicon_detector(), load)
+    detector = held_until(gate)
     with serve(tmp_path, risk=detector) as live:
         target = live.url + "/webhooks/twilio/sms"
         form = inbound_form(CLIENT_PHONE, "I want to end it all tonight")
