@@ -1327,6 +1327,15 @@ LEXICON_FAMILIES = [
     ("2/10. everythings pointless", "en", CONCERN, CONCERN),
     ("battery at 2% gonna die any sec, confirming tues at 10", "en", NONE, NONE),
     ("mi tio murio de sobredosis hace muchos años, lo pregunto la consejera", "es", NONE, NONE),
+    # Batches 139-142.
+    ("theyre gonna catch me when i get off work for the money i owe", "en", HIGH, IMMINENT),
+    ("planning to use everything i got left all at once tonight", "en", IMMINENT, IMMINENT),
+    ("im up on top of the grain elevator. not coming down", "en", IMMINENT, IMMINENT),
+    ("im up on the roof fixing shingles, not coming down till noon", "en", NONE, NONE),
+    ("veo bichos en las paredes, sudando, sin trago desde el lunes", "es", HIGH, IMMINENT),
+    ("mood 3/10, nothings changing, wont ever change", "en", CONCERN, CONCERN),
+    ("mi primo se murio de sobredosis hace como 10 años", "es", NONE, NONE),
+    ("mi jefe me va a matar de estrés jaja pero bien, 7 hoy", "es", NONE, NONE),
 ]
 
 
