@@ -1336,6 +1336,16 @@ LEXICON_FAMILIES = [
     ("mood 3/10, nothings changing, wont ever change", "en", CONCERN, CONCERN),
     ("mi primo se murio de sobredosis hace como 10 años", "es", NONE, NONE),
     ("mi jefe me va a matar de estrés jaja pero bien, 7 hoy", "es", NONE, NONE),
+    # Batches 143-146. A gun safe's key is means; the idiom for a gun safe no longer
+    # hides the sentence that says so from the backstop.
+    ("ok so i found where the gun safe key is and i have a plan now", "en", HIGH, IMMINENT),
+    ("all his rifles are locked in the gun safe, we moved the key", "en", NONE, NONE),
+    ("hes screaming that people are in the walls, hes 4 days off alcohol", "en", HIGH, IMMINENT),
+    ("2/10. why even try anymore", "en", CONCERN, CONCERN),
+    ("i attempted back in high school and the anniversary is this week", "en", CONCERN, CONCERN),
+    ("binge watched the whole season of that zombie show, so much blood lol", "en", NONE, NONE),
+    ("estoy picando la carne pa las empanadas, la cuchilla nueva corta divino", "es", NONE, NONE),
+    ("me quemé los brazos y tengo ganas de seguir. tengo la cuchilla aquí", "es", HIGH, IMMINENT),
 ]
 
 
