@@ -4,6 +4,7 @@ when the level rises. Paging hangs off `raise_escalation`'s answer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,6 +117,16 @@ def open_crisis(session: Session, client_id: int, now: datetime) -> Escalation |
         .order_by(Escalation.id.desc())
         .limit(1)
     ).first()
+
+
+def clients_in_crisis(session: Session, client_ids: Sequence[int],
+                      now: datetime) -> set[int]:
+    """Those of `client_ids` with an open crisis (as `open_crisis`), in one query."""
+    return {client_id for client_id in session.scalars(
+        select(Escalation.client_id).where(
+            Escalation.client_id.in_(client_ids), Escalation.status.in_(OPEN_STATUSES),
+            Escalation.level.in_(CRISIS_LEVELS), Escalation.created_at >= now - CRISIS_HOLD))
+        if client_id is not None}
 
 
 def note_follow_up(escalation: Escalation, *, message_id: int, now: datetime) -> None:

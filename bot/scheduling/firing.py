@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.escalation.service import clients_in_crisis, open_crisis
 from bot.flows.effects import Abandon
 from bot.outbox import PRIORITY_SCHEDULED
 from bot.runs import StartBatch, Turn, advance_run, live_run, preferred_contact, start_flow
@@ -75,6 +76,7 @@ class BatchFacts:
     scheduled: dict[int, list[TimedEvent]]
     starts: dict[int, list[datetime]]
     contacts: dict[int, ContactPoint]
+    in_crisis: set[int] = field(default_factory=set)  # clients with an open crisis
     checkin_runs: set[int] = field(default_factory=set)  # of the batch's timers' runs, those
     # a due check-in began (for every client in the batch, unlike the facts above)
     begun: StartBatch = field(default_factory=StartBatch)  # written as the batch ends
@@ -133,6 +135,7 @@ class BatchFacts:
                     TimedEvent.done_at >= now - STARTS_LOOKBACK)):
             if client_id is not None and done_at is not None:
                 self.starts[client_id].append(done_at)
+        self.in_crisis.update(clients_in_crisis(session, clients, now))
 
     def end_run(self, run: FlowRun) -> None:
         """A fired timer ended `run`: its pending timers are cancelled as the
@@ -203,6 +206,8 @@ def fire_scheduled(session: Session, services: Services, event: TimedEvent,
         due_at=event.due_at, now=now, grace=planner.grace_for(flow_id), tz=tz,
         quiet=(parse_hhmm(clinic.quiet_start), parse_hhmm(clinic.quiet_end)),
         busy=_busy(session, event, client.id, flow_id, now, facts),
+        in_crisis=(client.id in facts.in_crisis if facts is not None
+                   else open_crisis(session, client.id, now) is not None),
         started_today=started_today, deadline=deadline,
     )
     decision = planner.gate(situation)

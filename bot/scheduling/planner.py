@@ -6,7 +6,10 @@ A due check-in or reminder passes these gates in order (`gate`):
    down) -> skipped and recorded missed, never sent late in a burst;
 2. too late: a reminder whose appointment has begun -> skipped;
 3. quiet hours in the client's zone -> waits for the end of them;
-4. busy: another conversation is live, or a more urgent one is due at the
+4. in crisis: the client has an open crisis escalation (the care team has
+   them) -> waits a few minutes and looks again, until it is resolved or the
+   grace period has passed (then it is missed, as a stale one);
+   busy: another conversation is live, or a more urgent one is due at the
    same moment -> waits a few minutes and looks again;
 5. daily cap: the client already had `cap` scheduled conversations this
    local day -> waits for tomorrow morning;
@@ -76,6 +79,7 @@ class Situation:
     tz: str
     quiet: tuple[time, time]
     busy: bool = False  # a live conversation, or a more urgent one due now
+    in_crisis: bool = False  # an open escalation at high or imminent
     started_today: int = 0  # scheduled conversations already started this local day
     cap: int = DAILY_CAP
     deadline: datetime | None = None  # e.g. the appointment's start
@@ -90,6 +94,8 @@ def gate(s: Situation) -> Gate:
     allowed = next_allowed(s.now, s.tz, *s.quiet)
     if allowed > s.now:
         return Gate("wait", "quiet_hours", allowed)
+    if s.in_crisis:
+        return Gate("wait", "crisis", s.now + RECHECK_AFTER)
     if s.busy:
         return Gate("wait", "busy", s.now + RECHECK_AFTER)
     if s.started_today >= s.cap:

@@ -81,6 +81,10 @@ def build(session: Session, services: Services) -> None:
                                flow_run_id=run.id, done_at=local(2027, 3, 1, hour),
                                payload={"flow_id": "gad2"}, created_at=NOW))
     client("opted_out", ("adherence", "daily 11:00")).opted_out = True
+    crisis = client("crisis", ("adherence", "daily 11:00"))
+    session.add(Escalation(clinic_id=clinic.id, client_id=crisis.id, level="high",
+                           category="suicide", status="acknowledged", reason="a message",
+                           evidence=[], created_at=local(2027, 3, 1, 10, 30)))
     stale = client("stale", ("adherence", "daily 11:00"))
     session.flush()
     [due] = session.scalars(select(TimedEvent).where(TimedEvent.client_id == stale.id))
@@ -151,7 +155,7 @@ def test_batches_end_every_client_as_firing_one_by_one_does(
     # The situations were really there: each gate spoke at least once.
     waits = {event[5] for events, *_ in expected.values() for event in events}  # type: ignore[attr-defined]
     results = {event[4] for events, *_ in expected.values() for event in events}  # type: ignore[attr-defined]
-    assert {"busy", "daily_cap"} <= waits
+    assert {"busy", "daily_cap", "crisis"} <= waits
     assert {"started", "stale", "unreachable"} <= results
     # Each conversation begun has its texts queued, each in the outbox once.
     with batched() as session:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.scheduling.service import enroll
 from bot.services import Services, build_services
-from bot.store.models import ContactPoint, FlowRun, TimedEvent
+from bot.store.models import Client, ContactPoint, Escalation, FlowRun, TimedEvent
 from bot.timers import fire, next_due
 from tests.scheduling.helpers import NOW, local, make_client, pending
 
@@ -61,6 +61,29 @@ def test_a_check_in_waits_behind_a_live_conversation(session: Session,
     assert event.status == "pending"
     assert event.due_at == local(2027, 3, 1, 11, 5)
     assert event.payload["waited"] == "busy"
+
+
+def test_a_check_in_waits_while_a_crisis_is_open_and_goes_once_it_is_resolved(
+    session: Session, services: Services
+) -> None:
+    """No "how are your cravings today?" to a client the care team is reaching in a
+    crisis: the check-in waits, and goes out once the escalation is resolved."""
+    enrolled(session, services, ("adherence", "daily 11:00"))
+    client = session.scalars(select(Client)).one()
+    crisis = Escalation(clinic_id=client.clinic_id, client_id=client.id, level="imminent",
+                        category="suicide", status="acknowledged", reason="a message",
+                        evidence=[], created_at=local(2027, 3, 1, 10, 40))
+    session.add(crisis)
+    session.flush()
+    [event] = pending(session, "checkin_due")
+    fire(session, services, event, event.due_at)
+    assert (event.status, event.payload["waited"]) == ("pending", "crisis")
+    assert session.scalars(select(FlowRun)).all() == []
+    crisis.status = "resolved"
+    session.flush()
+    fire(session, services, event, event.due_at)
+    assert (event.status, event.payload["outcome"]) == ("done", "started")
+    assert [run.flow_id for run in session.scalars(select(FlowRun))] == ["adherence"]
 
 
 def test_the_safety_screen_goes_first_when_two_are_due(session: Session,

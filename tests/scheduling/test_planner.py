@@ -62,6 +62,15 @@ def test_behind_a_live_conversation_it_looks_again_shortly() -> None:
     assert (decision.action, decision.until) == ("wait", now + RECHECK_AFTER)
 
 
+def test_in_an_open_crisis_it_waits_and_is_missed_once_its_grace_is_past() -> None:
+    now = local(2027, 3, 2, 10)
+    decision = gate(situation(now, in_crisis=True))
+    assert (decision.action, decision.reason, decision.until) == (
+        "wait", "crisis", now + RECHECK_AFTER)
+    later = gate(situation(now + timedelta(hours=6), due_at=now, in_crisis=True))
+    assert (later.action, later.reason) == ("skip", "stale")
+
+
 def test_over_the_daily_cap_it_waits_for_tomorrow_morning() -> None:
     """A fourth scheduled conversation in a day waits for 08:00 tomorrow."""
     decision = gate(situation(local(2027, 3, 2, 15), started_today=3))
