@@ -1346,6 +1346,18 @@ LEXICON_FAMILIES = [
     ("binge watched the whole season of that zombie show, so much blood lol", "en", NONE, NONE),
     ("estoy picando la carne pa las empanadas, la cuchilla nueva corta divino", "es", NONE, NONE),
     ("me quemé los brazos y tengo ganas de seguir. tengo la cuchilla aquí", "es", HIGH, IMMINENT),
+    # Batches 147-150.
+    ("goodnight everyone its been a long road. thank u for trying", "en", IMMINENT, IMMINENT),
+    ("when u get this i'll be gone", "en", IMMINENT, IMMINENT),
+    ("when you get this ill be gone for the weekend, back monday", "en", NONE, NONE),
+    ("a voice told me to stop eating and drinking bc im poison", "en", IMMINENT, IMMINENT),
+    ("had a seizure at work and left before the ambulance came", "en", HIGH, IMMINENT),
+    ("i saw my dead grandma in the hallway. 4 days off benzos cold turkey", "en", HIGH, IMMINENT),
+    ("veo gente en el patio q no existe, dejé el guaro hace 2 dias", "es", HIGH, IMMINENT),
+    ("veo bichos en las paredes, sudando, sin trago desde el lunes", "es", HIGH, IMMINENT),
+    ("in 2019 i was in the hospital after an attempt", "en", CONCERN, CONCERN),
+    ("my vivitrol shot wore off and i never went back for the next one", "en", CONCERN, HIGH),
+    ("my coworker said hed kill me if i was late again lmao", "en", NONE, NONE),
 ]
 
 
