@@ -1358,6 +1358,24 @@ LEXICON_FAMILIES = [
     ("in 2019 i was in the hospital after an attempt", "en", CONCERN, CONCERN),
     ("my vivitrol shot wore off and i never went back for the next one", "en", CONCERN, HIGH),
     ("my coworker said hed kill me if i was late again lmao", "en", NONE, NONE),
+    # Batches 151-154.
+    ("no really gonna do it tonight when he gets home, got a bat by the door", "en", HIGH,
+     IMMINENT),
+    ("8 today good day!! ...actually no thats a lie. the pills are lined up on my desk", "en",
+     HIGH, IMMINENT),
+    ("my meds are laid out in my pill box for the week", "en", NONE, NONE),
+    ("hearing someone whisper my name but nobodys here. 2 days no drinking", "en", HIGH,
+     IMMINENT),
+    ("not safe tonight", "en", HIGH, IMMINENT),
+    ("i shot myself", "en", IMMINENT, IMMINENT),
+    ("got shot down at the bar then shot myself in the chest", "en", IMMINENT, IMMINENT),
+    ("i shot myself in the foot with that email lol", "en", NONE, NONE),
+    ("mi hijo no contesta desde anoche y dejó una carta", "es", IMMINENT, IMMINENT),
+    ("se me murió el cel anoche x eso no contesté, hoy un 8", "es", NONE, NONE),
+    ("voy a matar a mi hermano jajaja se comió mi tres leches", "es", NONE, NONE),
+    ("in group today i talked about my attempt last year", "en", CONCERN, CONCERN),
+    ("tremors from the new dose r so bad i cant hold a cup of coffee", "en", CONCERN, CONCERN),
+    ("9 on the craving scale. still have my old guys number", "en", CONCERN, HIGH),
 ]
 
 
