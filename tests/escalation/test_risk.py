@@ -1376,6 +1376,19 @@ LEXICON_FAMILIES = [
     ("in group today i talked about my attempt last year", "en", CONCERN, CONCERN),
     ("tremors from the new dose r so bad i cant hold a cup of coffee", "en", CONCERN, CONCERN),
     ("9 on the craving scale. still have my old guys number", "en", CONCERN, HIGH),
+    # Batches 155-158.
+    ("shot up a whole bag after 6 months clean, feeling real heavy", "en", IMMINENT, IMMINENT),
+    ("ate a whole bag of chips, feeling so heavy lol", "en", NONE, NONE),
+    ("gave my cat to the neighbor, cleaned the apartment, im ready", "en", IMMINENT, IMMINENT),
+    ("gave my dog to my mom for the week while i travel, im ready for vacation", "en", NONE,
+     NONE),
+    ("i picked a date tho. the 14th. just so someone knows", "en", IMMINENT, IMMINENT),
+    ("we picked a date for the wedding, the 14th! just so you know", "en", NONE, NONE),
+    ("i feel like hurting somebody rn, anybody", "en", HIGH, IMMINENT),
+    ("thinking how easy it would be to drive off the overpass on my way home", "en", HIGH,
+     IMMINENT),
+    ("i keep taking more n more oxy just to see what happens", "en", HIGH, IMMINENT),
+    ("had a seizure at work from not drinking", "en", HIGH, IMMINENT),
 ]
 
 
