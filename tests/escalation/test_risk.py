@@ -1389,6 +1389,11 @@ LEXICON_FAMILIES = [
      IMMINENT),
     ("i keep taking more n more oxy just to see what happens", "en", HIGH, IMMINENT),
     ("had a seizure at work from not drinking", "en", HIGH, IMMINENT),
+    # The idioms' limits, from this session's safety review: a dying phone does not
+    # cover the client's own death, and a brother who stole is no joke.
+    ("my phone is at 5% and im going to die tonight", "en", IMMINENT, IMMINENT),
+    ("phone at 3 percent its about to die", "en", NONE, NONE),
+    ("voy a matar a mi hermano, me robo todo el dinero", "es", HIGH, IMMINENT),
 ]
 
 
