@@ -18,7 +18,7 @@ from bot.config import load_settings
 from bot.scheduling.service import client_zone, enroll
 from bot.services import Services
 from bot.store.db import create_all
-from bot.store.models import Client, Message
+from bot.store.models import Client, Escalation, Message
 from tests.navigator_console.world import World
 
 Signed = tuple[httpx.AsyncClient, str]
@@ -53,6 +53,11 @@ async def test_moving_the_clock_on_delivers_the_days_check_ins(
         assert client is not None
         enroll(session, client=client, flow_id="adherence", schedule="daily 10:00", now=start,
                known_flows=tether.services.flows)
+        # The world's crisis for this client is over: while one is open, no check-in
+        # goes out (tests/scheduling/test_firing.py).
+        crisis = session.get(Escalation, world.high_escalation_id)
+        assert crisis is not None
+        crisis.status = "resolved"
     page = await browser.get(f"/simulator/{world.client_id}")
     assert "Demo clock:" in page.text
     before = len(_outbound(tether, world.client_id))
