@@ -64,8 +64,9 @@ class Tether:
 
     def handle(self, inbound: InboundMessage) -> Outcome:
         """Handle one inbound message and nudge the sender. A message that arrives
-        while the risk model loads waits for it (`Services.wait_for_risk_model`)."""
-        self.services.wait_for_risk_model()
+        while the risk model loads waits for it, unless the lexicon alone reads it
+        as a crisis (`Services.wait_for_risk_model`)."""
+        self.services.wait_for_risk_model(inbound.text)
         outcome = handle_inbound(self.sessions, self.services, inbound)
         self.wake()
         return outcome

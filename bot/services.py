@@ -24,12 +24,16 @@ class Services:
     # Reads a reply from a client whose crisis is open (`risk.InCrisisReader`); None: `risk` only.
     in_crisis: RiskDetector | None = None
 
-    def wait_for_risk_model(self) -> None:
-        """Block until the risk detector can read a message: a server's learned
-        backstop loads after the server starts listening. Called before a
-        message's transaction opens, so that no lock is held while waiting."""
-        if isinstance(self.risk, WarmingRiskDetector):
-            self.risk.wait()
+    def wait_for_risk_model(self, text: str | None = None) -> None:
+        """Block until the risk detector can read `text` (any text, when None): a
+        server's learned backstop loads after the server starts listening, and
+        only a text the lexicon alone reads as a crisis is read without it. Called
+        before a message's transaction opens, so that no lock is held while waiting."""
+        risk = self.risk
+        if isinstance(risk, WarmingRiskDetector) and (
+            text is None or not risk.reads_without_model(text)
+        ):
+            risk.wait()
 
     @property
     def risk_model(self) -> str:

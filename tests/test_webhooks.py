@@ -18,7 +18,7 @@ from bot.channels.invites import create_invite
 from bot.escalation.learned import LearnedRiskModel, WarmingRiskDetector, default_model
 from bot.escalation.risk import default_lexicon_detector
 from bot.runs import start_flow_for_client
-from bot.store.models import ContactPoint, Message, Result
+from bot.store.models import ContactPoint, Escalation, Message, Page, Result
 from tests.channels.live import Live, serve, wait_until
 from tests.channels.process import inbound_form, twilio_signature
 from tests.channels.world import CLIENT_PHONE
@@ -148,12 +148,17 @@ def held_until(gate: threading.Event) -> WarmingRiskDetector:
     return WarmingRiskDetector(default_lexicon_detector(), load)
 
 
+# Words the lexicon alone lets through and the learned backstop raises to high.
+BACKSTOP_ONLY_CRISIS = "ive been practicing how i would do it when everyone is asleep"
+
+
 def test_a_text_sent_while_the_risk_model_loads_is_held_then_answered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The app listens while its risk model loads, so a crisis text sent during a
-    restart is not refused: it waits, not yet stored and holding no lock, and gets
-    the crisis reply once the model is ready. /readyz says 503 until then."""
+    """The app listens while its risk model loads, so a text sent during a restart
+    is not refused. One only the learned backstop reads as a crisis waits, not yet
+    stored and holding no lock, and gets the crisis reply once the model is ready.
+    /readyz says 503 until then."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     gate = threading.Event()
     detector = held_until(gate)
@@ -163,7 +168,7 @@ def test_a_text_sent_while_the_risk_model_loads_is_held_then_answered(
             assert httpx.get(live.url + "/readyz").status_code == 503
             answers: list[httpx.Response] = []
             sender = threading.Thread(target=lambda: answers.append(
-                live.sms_in(CLIENT_PHONE, "I want to end it all tonight")))
+                live.sms_in(CLIENT_PHONE, BACKSTOP_ONLY_CRISIS)))
             sender.start()
             sender.join(1.0)
             assert answers == []  # held, not refused
@@ -173,9 +178,41 @@ def test_a_text_sent_while_the_risk_model_loads_is_held_then_answered(
             gate.set()
         sender.join(300)
         assert [answer.status_code for answer in answers] == [200]
-        assert [m.body for m in inbound(live)] == ["I want to end it all tonight"]
+        assert [m.body for m in inbound(live)] == [BACKSTOP_ONLY_CRISIS]
         wait_until(lambda: any("988" in body for body in live.twilio.bodies(CLIENT_PHONE)))
         assert httpx.get(live.url + "/readyz").json() == {"ready": True, "risk_model": "ready"}
+        live.assert_nothing_protected_was_sent()
+
+
+def test_a_crisis_the_lexicon_reads_is_answered_at_once_while_the_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backstop never lowers a high or imminent reading, so a text the lexicon
+    alone reads as a crisis does not wait for the model: the crisis reply goes at
+    once and the care team is paged, while an ordinary text sent after it still
+    waits."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    gate = threading.Event()
+    detector = held_until(gate)
+    with serve(tmp_path, risk=detector) as live:
+        try:
+            assert live.sms_in(CLIENT_PHONE, "I want to end it all tonight").status_code == 200
+            wait_until(lambda: any("988" in body for body in live.twilio.bodies(CLIENT_PHONE)))
+            assert detector.state == detector.LOADING
+            with live.tether.sessions() as session:
+                escalation = session.scalars(select(Escalation)).one()
+            assert escalation.level == "imminent"
+            assert live.count(Page, Page.escalation_id == escalation.id) >= 1
+            answers: list[httpx.Response] = []
+            sender = threading.Thread(target=lambda: answers.append(
+                live.sms_in(CLIENT_PHONE, "can we talk tomorrow instead")))
+            sender.start()
+            sender.join(1.0)
+            assert answers == []  # not a crisis to the lexicon: it waits for the model
+        finally:
+            gate.set()
+        sender.join(300)
+        assert [answer.status_code for answer in answers] == [200]
         live.assert_nothing_protected_was_sent()
 
 
@@ -189,7 +226,7 @@ def test_a_held_text_is_handled_even_if_twilio_stops_waiting(
     detector = held_until(gate)
     with serve(tmp_path, risk=detector) as live:
         target = live.url + "/webhooks/twilio/sms"
-        form = inbound_form(CLIENT_PHONE, "I want to end it all tonight")
+        form = inbound_form(CLIENT_PHONE, BACKSTOP_ONLY_CRISIS)
         try:
             with pytest.raises(httpx.ReadTimeout):
                 httpx.post(target, data=form, timeout=0.5,
@@ -198,7 +235,7 @@ def test_a_held_text_is_handled_even_if_twilio_stops_waiting(
             gate.set()
         wait_until(lambda: any("988" in body for body in live.twilio.bodies(CLIENT_PHONE)),
                    300)
-        assert [m.body for m in inbound(live)] == ["I want to end it all tonight"]
+        assert [m.body for m in inbound(live)] == [BACKSTOP_ONLY_CRISIS]
 
 
 def bind_telegram(live: Live) -> None:

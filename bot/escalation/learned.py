@@ -56,12 +56,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.escalation.evaluate import EXAMPLES_DIR, LabelledMessage, load_labelled
 from bot.escalation.types import CATEGORIES, Evidence, RiskAssessment, RiskDetector, RiskLevel
+
+if TYPE_CHECKING:
+    from bot.escalation.risk import LexiconRiskDetector
 
 log = logging.getLogger(__name__)
 
@@ -696,14 +699,16 @@ class WarmingRiskDetector:
     opens its database transaction, so no lock is held while it waits. A text
     that arrives during training is therefore accepted and answered a few seconds
     late, where a server that trained before listening refused its connection.
-    Should the training fail, messages are read by the lexicon alone, `state`
-    says so and the log says why."""
+    A text the lexicon alone reads as high or imminent does not wait
+    (`reads_without_model`): the backstop never changes such a verdict, so the
+    crisis reply goes at once. Should the training fail, messages are read by
+    the lexicon alone, `state` says so and the log says why."""
 
     LOADING = "loading"
     READY = "ready"
     FAILED = "failed: the lexicon alone reads messages"
 
-    def __init__(self, lexicon: RiskDetector,
+    def __init__(self, lexicon: LexiconRiskDetector,
                  load_model: Callable[[], LearnedRiskModel] = default_model,
                  on_ready: Callable[[], None] | None = None) -> None:
         self.lexicon = lexicon
@@ -732,8 +737,21 @@ class WarmingRiskDetector:
         """Block until the backstop is ready or has failed; False on timeout."""
         return self._done.wait(timeout)
 
+    def reads_without_model(self, text: str) -> bool:
+        """Whether `text` can be read now, whatever its sender's language: the
+        backstop is ready (or failed), or the lexicon alone reads the text as high
+        or imminent in each language, a verdict the backstop would keep."""
+        if self._done.is_set():
+            return True
+        return all(self.lexicon.assess(text, lang).level >= RiskLevel.HIGH
+                   for lang in self.lexicon.languages)
+
     def assess(self, text: str, lang: str) -> RiskAssessment:
-        self._done.wait()
+        if not self._done.is_set():
+            found = self.lexicon.assess(text, lang)
+            if found.level >= RiskLevel.HIGH:
+                return found  # what the backstop would say: the lexicon's verdict stands
+            self._done.wait()
         return self._detector.assess(text, lang)
 
 

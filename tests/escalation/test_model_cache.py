@@ -222,3 +222,26 @@ def test_a_model_that_fails_to_load_leaves_the_lexicon_reading(
     assert detector.state == detector.FAILED
     assert "could not be loaded or trained" in caplog.text
     assert detector.assess("im going to kill myself tonight", "en").level >= RiskLevel.HIGH
+
+
+def test_a_crisis_the_lexicon_reads_does_not_wait_for_the_model() -> None:
+    """The backstop keeps any high or imminent reading of the lexicon, so such a
+    text is read at once; one only the backstop could raise waits."""
+    gate = threading.Event()
+
+    def load() -> LearnedRiskModel:
+        gate.wait(120)
+        return default_model()
+
+    detector = WarmingRiskDetector(default_lexicon_detector(), load)
+    try:
+        crisis = "im on the overpass and im done, goodbye"
+        assert detector.reads_without_model(crisis)
+        assert detector.assess(crisis, "es").level == RiskLevel.IMMINENT
+        assert not detector.reads_without_model("ive been practicing how i would do it at night")
+        assert not detector.reads_without_model("see you thursday")
+        assert detector.state == detector.LOADING
+    finally:
+        gate.set()
+    assert detector.wait(300)
+    assert detector.reads_without_model("see you thursday")
