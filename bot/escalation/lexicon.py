@@ -23,6 +23,7 @@ from bot.escalation.normalize import phrase_words
 from bot.escalation.patterns import (
     CompiledPattern,
     PatternError,
+    PhraseRewriter,
     compile_pattern,
     expand_macros,
 )
@@ -122,6 +123,7 @@ class _Reader:
         self.path = path
         self.macros = macros
         self.vocabulary: set[str] = set()
+        self.rewrite: PhraseRewriter | None = None  # the rewrites, once they are read
 
     def fail(self, where: str, reason: str) -> LexiconError:
         return LexiconError(f"{self.path}: {where}: {reason}")
@@ -138,7 +140,7 @@ class _Reader:
         compiled = []
         for phrase in self.strings(value, where):
             try:
-                compiled.append(compile_pattern(phrase, self.macros))
+                compiled.append(compile_pattern(phrase, self.macros, self.rewrite))
                 expanded = expand_macros(phrase, self.macros)
             except PatternError as error:
                 raise self.fail(where, f"phrase {phrase!r}: {error}") from None
@@ -246,6 +248,8 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
     ):
         raise LexiconError(f"{path}: macros: must map names to phrases")
     reader = _Reader(path, macros)
+    rewrites = _rewrites(reader, data.get("rewrites", {}))
+    reader.rewrite = PhraseRewriter(rewrites)
     language = data.get("language")
     if not isinstance(language, str) or not language:
         raise reader.fail("language", "must name the language, e.g. en")
@@ -263,7 +267,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         language=language,
         entries=entries,
         idioms=_idioms(reader, data.get("idioms", [])),
-        rewrites=_rewrites(reader, data.get("rewrites", {})),
+        rewrites=rewrites,
         fuzzy_protect=reader.words(fuzzy.get("protect"), "fuzzy.protect"),
         negation_cues=reader.words(negation.get("cues"), "negation.cues"),
         negation_phrases=reader.patterns(negation.get("phrases"), "negation.phrases"),

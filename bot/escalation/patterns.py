@@ -209,11 +209,37 @@ def _sequence_all(text: str) -> tuple[str, list[frozenset[str]]]:
     return _BETWEEN.join(pieces), anchors
 
 
-def compile_pattern(pattern: str, macros: Mapping[str, str]) -> CompiledPattern:
-    """Parse one lexicon phrase; raises PatternError with the reason when it is malformed."""
+class PhraseRewriter:
+    """The lexicon's rewrites applied to its own phrases. A message is read rewritten
+    ("i am" -> "im", "kms" -> "kill myself"), so a phrase that spells out what a
+    rewrite replaces ("dont know where i am") would never match: it is rewritten the
+    same way. Only words written next to each other are rewritten, longest first."""
+
+    def __init__(self, rewrites: Mapping[tuple[str, ...], tuple[str, ...]]) -> None:
+        self._targets = {" ".join(source): " ".join(target)
+                         for source, target in rewrites.items() if source != target}
+        sources = sorted(self._targets, key=lambda source: (-len(source), source))
+        alternatives = "|".join(r"\s+".join(map(re.escape, source.split())) for source in sources)
+        self._regex = (
+            re.compile(r"(?<![^\s(\[|])(?:" + alternatives + r")(?![^\s)\]|])")
+            if sources else None
+        )
+
+    def __call__(self, phrase: str) -> str:
+        if self._regex is None:
+            return phrase
+        return self._regex.sub(lambda m: self._targets[" ".join(m.group().split())], phrase)
+
+
+def compile_pattern(pattern: str, macros: Mapping[str, str],
+                    rewrite: PhraseRewriter | None = None) -> CompiledPattern:
+    """Parse one lexicon phrase; raises PatternError with the reason when it is malformed.
+    `rewrite` applies the lexicon's rewrites to the phrase, as they are to messages."""
     if not pattern.strip():
         raise PatternError("the phrase is empty")
     expanded = expand_macros(pattern, macros)
+    if rewrite is not None:
+        expanded = rewrite(expanded)
     body, anchors = _sequence_all(expanded)
     if not anchors:
         raise PatternError("the phrase needs at least one required word")

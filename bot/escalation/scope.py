@@ -24,6 +24,8 @@ from bot.escalation.view import Span, TextView
 
 NEGATION_WINDOW = 5
 LIST_REACH = 2
+# A negation this close after "if" is a condition: "if my dose isnt raised tomorrow..."
+CONDITION_REACH = 3
 HEDGE_BEFORE = 6
 HEDGE_AFTER = 4
 SUBJECT_WINDOW = 8
@@ -90,7 +92,7 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
                 return False  # "no one would..." denies nothing
             # "if i dont ...", "si no ...": a condition, not a denial
             return not any(view.tokens[before].text in lexicon.conditionals
-                           for before in range(max(position - 2, 0), position))
+                           for before in range(max(position - CONDITION_REACH, 0), position))
         if text in lexicon.subject_pronouns:
             return False
         if text in lexicon.negation_lists:

@@ -1394,6 +1394,32 @@ LEXICON_FAMILIES = [
     ("my phone is at 5% and im going to die tonight", "en", IMMINENT, IMMINENT),
     ("phone at 3 percent its about to die", "en", NONE, NONE),
     ("voy a matar a mi hermano, me robo todo el dinero", "es", HIGH, IMMINENT),
+    # withdrawal from alcohol or a missed opioid-treatment dose, with a danger sign far
+    # along the message or two sentences away (batches 159-166)
+    ("day 4 no drinking, sweating thru everything and i cant remember where i am", "en",
+     HIGH, IMMINENT),
+    ("ran out of my methadone saturday. today i had a seizure", "en", HIGH, IMMINENT),
+    ("she was drinking all month and quit yesterday, now shes super confused", "en",
+     HIGH, IMMINENT),
+    ("my body locked up and shook on the couch, three days without my dose", "en",
+     HIGH, IMMINENT),
+    ("tres dias sin metadona y ando bien confundido, no se donde estoy", "es", HIGH, IMMINENT),
+    ("no drinking since may and no seizures, feeling good", "en", NONE, CONCERN),
+    # a weapon brought to work, a disguised death, a conditional ending, a goodbye to the team
+    ("im taking the shotgun to the job site tomorrow if he keeps it up", "en", HIGH, IMMINENT),
+    ("put the nail gun in my truck. tomorrow hes gonna learn", "en", HIGH, IMMINENT),
+    ("gonna make it look like an accident so the kids get the insurance", "en", HIGH, IMMINENT),
+    ("if they cut my hours again im ending it", "en", HIGH, IMMINENT),
+    ("goodbye everyone. you guys did your best", "en", HIGH, IMMINENT),
+    ("la encontre con las munecas cortadas", "es", HIGH, IMMINENT),
+    # look-alikes: pills taken on time, butchering, kitchen threats, a screening answered no
+    ("took my meds, every single one, on time", "en", NONE, NONE),
+    ("gutted the deer this morning, blood everywhere but great meat", "en", NONE, NONE),
+    ("my roommate said hed kill me if i burned the ribs again", "en", NONE, NONE),
+    ("the nurse asked if i had thoughts of hurting myself and nope, doing great", "en",
+     NONE, NONE),
+    ("got sniped like 4 times in a row lol", "en", NONE, NONE),
+    ("se me quemo el arroz y mi mama me va a matar", "es", NONE, NONE),
 ]
 
 

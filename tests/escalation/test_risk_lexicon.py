@@ -10,7 +10,8 @@ import pytest
 from bot.escalation.evaluate import EXAMPLES_DIR, load_labelled
 from bot.escalation.lexicon import Lexicon, LexiconError, load_lexicon
 from bot.escalation.normalize import Token, tokenize
-from bot.escalation.patterns import CompiledPattern, compile_pattern
+from bot.escalation.patterns import CompiledPattern, PhraseRewriter, compile_pattern
+from bot.escalation.risk import LexiconRiskDetector
 from bot.escalation.view import PhraseBook, PhraseIndex, Rewriter, build_view
 
 LEXICONS = Path(__file__).resolve().parents[2] / "data" / "risk"
@@ -132,3 +133,28 @@ def test_texting_forms_are_rewritten_as_read_plainly(name: str) -> None:
             )
         )
         assert given == built, message.text
+
+
+def test_a_phrase_is_rewritten_as_messages_are(tmp_path: Path) -> None:
+    """A message is read with its texting forms rewritten ("i am" -> "im"), so a phrase
+    that spells one out is rewritten the same way and still matches: "dont know where
+    i am" once never matched anything."""
+    (tmp_path / "en.yml").write_text(
+        (LEXICONS / "en.yml").read_text(encoding="utf-8").replace(
+            "entries:\n",
+            "entries:\n  - id: test.spelled_out\n    level: high\n    category: psychosis\n"
+            '    patterns: ["dont know where i am anymore", "(kms|jump) off the roof"]\n',
+            1),
+        encoding="utf-8")
+    detector = LexiconRiskDetector.from_directory(tmp_path)
+    for text in ("i dont know where i am anymore", "i dont know where im anymore",
+                 "gonna kill myself off the roof"):
+        rules = [e.rule for e in detector.assess(text, "en").evidence]
+        assert "test.spelled_out" in rules, text
+
+
+def test_a_phrase_rewriter_rewrites_only_whole_words() -> None:
+    rewrite = PhraseRewriter({("i", "am"): ("im",), ("kms",): ("kill", "myself")})
+    assert rewrite("(im|i am) [so] sorry") == "(im|im) [so] sorry"
+    assert rewrite("where i am $") == "where im $"
+    assert rewrite("hi amber kmsx skms") == "hi amber kmsx skms"

@@ -153,3 +153,13 @@ def test_a_match_that_opens_its_own_clause_is_out_of_a_negations_reach() -> None
     lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
     view = view_of("been in bed all day not eating whats the point")
     assert not scope.negation_before(view, lexicon, span_of(view, "whats the point"))
+
+
+def test_a_negation_inside_a_condition_denies_nothing() -> None:
+    """"if my dose isnt raised tomorrow im ending it": the "isnt", three words after
+    "if", is part of the condition; without the "if" it denies."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("if my dose isnt raised tomorrow im ending it")
+    assert not scope.negation_before(view, lexicon, span_of(view, "raised tomorrow"))
+    view = view_of("my dose isnt raised tomorrow")
+    assert scope.negation_before(view, lexicon, span_of(view, "raised tomorrow"))
