@@ -332,3 +332,20 @@ def test_no_text_carries_a_diagnosis_score_medication_or_program(
             for word in secret.replace(";", " ").split():
                 if len(word) > 5 and word not in "Riverside Health":
                     assert word.lower() not in body.lower(), (word, body)
+
+
+@pytest.mark.parametrize("answer", ["just took it", "took all my meds today",
+                                    "yes, took all of them this morning"])
+def test_the_daily_medication_answer_is_not_read_as_an_overdose(
+    phone: Phone, answer: str
+) -> None:
+    """"did you take your medication today?" is most often answered in words like
+    these: they are a dose taken, not an overdose, so no crisis reply goes out and
+    nobody is paged."""
+    phone.start("adherence")
+    before = len(phone.received())
+    outcome = phone.send(answer)
+    assert outcome.risk is not None
+    assert outcome.risk.level.label == "none"
+    assert count(phone, Escalation) == 0
+    assert not any("988" in reply for reply in phone.received()[before:])

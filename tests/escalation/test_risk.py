@@ -1544,3 +1544,26 @@ STILL_ORDINARY_IN_CRISIS = [
 @pytest.mark.parametrize(("text", "lang"), STILL_ORDINARY_IN_CRISIS)
 def test_ordinary_replies_stay_ordinary_in_an_open_crisis(text: str, lang: str) -> None:
     assert InCrisisReader(default_lexicon_detector()).assess(text, lang).level == RiskLevel.NONE
+
+
+# Answers to the daily medication check-in ("did you take your medication today?"):
+# a dose taken, not an overdose; and the overdoses that look like them.
+MEDICATION_ANSWERS = [
+    ("just took my meds", "en", NONE), ("yes just took it", "en", NONE),
+    ("took all my meds today", "en", NONE), ("took all of them this morning", "en", NONE),
+    ("took every one of my pills today", "en", NONE), ("took all my pills like usual", "en", NONE),
+    ("just took my suboxone", "en", NONE), ("just popped my vitamins", "en", NONE),
+    ("just took the dog out", "en", NONE),
+    ("ya me tomé todas mis pastillas de hoy", "es", NONE),
+    ("i took all my pills", "en", IMMINENT), ("just took all my pills", "en", IMMINENT),
+    ("took all my meds today and now i cant breathe", "en", IMMINENT),
+    ("took the whole bottle this morning", "en", IMMINENT),
+    ("took all my meds today, goodbye everyone", "en", IMMINENT),
+    ("just swallowed the rest of my bottle", "en", IMMINENT),
+    ("took too much of my blood thinner on purpose", "en", IMMINENT),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "level"), MEDICATION_ANSWERS)
+def test_a_dose_taken_is_not_an_overdose(text: str, lang: str, level: RiskLevel) -> None:
+    assert default_detector().assess(text, lang).level == level
