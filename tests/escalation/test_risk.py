@@ -1420,6 +1420,26 @@ LEXICON_FAMILIES = [
      NONE, NONE),
     ("got sniped like 4 times in a row lol", "en", NONE, NONE),
     ("se me quemo el arroz y mi mama me va a matar", "es", NONE, NONE),
+    # batches 167-174: confusion and things not there off benzodiazepines, goodbyes to the
+    # care team, a plan for when the family is out, a purpose of not waking up
+    ("hes been off his benzos 2 days and keeps seeing a cat that isnt there", "en",
+     HIGH, IMMINENT),
+    ("dont worry about me after tonight", "en", HIGH, IMMINENT),
+    ("ill be gone by thursday, nobody here will even notice", "en", HIGH, IMMINENT),
+    ("the plan is friday while my roommates are at work", "en", HIGH, IMMINENT),
+    ("next time ill find something stronger", "en", HIGH, IMMINENT),
+    ("taking everything i have tonight so i dont wake up", "en", HIGH, IMMINENT),
+    ("sometimes i hope i dont wake up", "en", CONCERN, CONCERN),
+    ("just wanted to say goodbye", "en", HIGH, IMMINENT),
+    ("drank some cleaning stuff from under the sink", "en", HIGH, IMMINENT),
+    ("ya se cuantas necesito", "es", HIGH, IMMINENT),
+    ("nadie me va a extrañar. esta noche lo hago cuando se duerman", "es", HIGH, IMMINENT),
+    # look-alikes: trainings, drills, the lab, board games
+    ("did our narcan training at work today", "en", NONE, NONE),
+    ("coach made us run suicides after practice", "en", NONE, NONE),
+    ("the lab drew like 6 vials of blood lol", "en", NONE, NONE),
+    ("my brother beat me at chess again", "en", NONE, NONE),
+    ("esta semana me esta matando pero todo bien", "es", NONE, NONE),
 ]
 
 
