@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from bot.escalation.lexicon import Lexicon
-from bot.escalation.normalize import SENTENCE_BREAK, SOFT_BREAK
+from bot.escalation.normalize import BREAKS, SENTENCE_BREAK, SOFT_BREAK
 from bot.escalation.view import Span, TextView
 
 NEGATION_WINDOW = 5
@@ -75,8 +75,10 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
     # sentence only.
     if SENTENCE_BREAK in inside:
         return False
-    # A match that opens a clause of its own ("not eating whats the point") is out of reach.
-    if inside and inside[0] in lexicon.clause_breakers:
+    # A match that opens a clause of its own ("not eating whats the point") is out of reach,
+    # as is one whose phrase took in the comma before it ("ya no aguanto mas, tengo las
+    # pastillas...": the "no" is the clause before).
+    if inside and (inside[0] in lexicon.clause_breakers or inside[0] in BREAKS):
         return False
     reach = NEGATION_WINDOW
     position = start - 1

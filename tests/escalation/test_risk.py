@@ -1440,6 +1440,18 @@ LEXICON_FAMILIES = [
     ("the lab drew like 6 vials of blood lol", "en", NONE, NONE),
     ("my brother beat me at chess again", "en", NONE, NONE),
     ("esta semana me esta matando pero todo bien", "es", NONE, NONE),
+    # batches 175-178: the tub and the razor, a gun taken out every night, a plan set,
+    # a car aimed at a pole, "not gonna make it at all", a negation before a comma
+    ("sitting in the bath with a blade", "en", HIGH, IMMINENT),
+    ("been taking out my dads old pistol every night", "en", HIGH, IMMINENT),
+    ("the plan is all set, just need a quiet weekend", "en", HIGH, IMMINENT),
+    ("swerved at the guardrail on purpose last night", "en", HIGH, IMMINENT),
+    ("not gonna make it to group. not gonna make it at all", "en", HIGH, IMMINENT),
+    ("goodnight forever", "en", HIGH, IMMINENT),
+    ("ya no aguanto mas, tengo las pastillas aqui y esta vez si lo voy a hacer", "es",
+     HIGH, IMMINENT),
+    ("this bus is so slow ill die of old age before it comes", "en", NONE, NONE),
+    ("my uncle cut his hand pretty bad on the table saw", "en", NONE, NONE),
 ]
 
 

@@ -163,3 +163,13 @@ def test_a_negation_inside_a_condition_denies_nothing() -> None:
     assert not scope.negation_before(view, lexicon, span_of(view, "raised tomorrow"))
     view = view_of("my dose isnt raised tomorrow")
     assert scope.negation_before(view, lexicon, span_of(view, "raised tomorrow"))
+
+
+def test_a_negation_does_not_reach_past_a_comma_the_match_took_in() -> None:
+    """"ya no aguanto mas, tengo las pastillas...": a phrase may take in the comma
+    before it; the "no" of the clause before still denies nothing of it."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "es.yml")
+    view = view_of("ya no aguanto mas, tengo las pastillas")
+    assert not scope.negation_before(view, lexicon, span_of(view, ", tengo las pastillas"))
+    view = view_of("ya no tengo las pastillas")
+    assert scope.negation_before(view, lexicon, span_of(view, "tengo las pastillas"))
