@@ -1452,6 +1452,14 @@ LEXICON_FAMILIES = [
      HIGH, IMMINENT),
     ("this bus is so slow ill die of old age before it comes", "en", NONE, NONE),
     ("my uncle cut his hand pretty bad on the table saw", "en", NONE, NONE),
+    # batches 179-182: an exit saved up for, a bottle with the pain pills, goodbyes that
+    # thank; a threat over a secret told stays a threat
+    ("finally have enough saved up. feels good to have a way out", "en", HIGH, IMMINENT),
+    ("me tomé la botella entera con mis pastillas", "es", HIGH, IMMINENT),
+    ("its been real. bye everyone", "en", HIGH, IMMINENT),
+    ("he said hed kill me if i told anyone", "en", HIGH, IMMINENT),
+    ("hung the pictures in the hallway today", "en", NONE, NONE),
+    ("mi mama me va a matar, se me quemaron las tortillas", "es", NONE, NONE),
 ]
 
 
