@@ -36,12 +36,20 @@ _BIG_NUMBER_WORDS = (
     "quince veinte treinta cuarenta cincuenta cien docena"
 )
 _MACRO_RE = re.compile(r"\{([a-z_]+)\}")
+
+
+def _gap(words: int) -> str:
+    """Up to `words` words, in the same sentence, as few as will do."""
+    return rf"(?:[^ .]+ ){{0,{words}}}?"
+
+
+_GAP_RE = re.compile(r"\(\?:\[\^ \.\]\+ \)\{0,(\d+)\}\?")
 _SPECIAL = {
     "*": r"[^ .,]+ ",
     "#": r"(?:\d+|" + _NUMBER_WORDS.replace(" ", "|") + ") ",
     "##": r"(?:\d\d+|" + _BIG_NUMBER_WORDS.replace(" ", "|") + ") ",
     "####": r"(?:19|20)\d\d ",
-    "...": rf"(?:[^ .]+ ){{0,{GAP_WORDS}}}?",
+    "...": _gap(GAP_WORDS),
     "$": r"(?=[.,] |$)",
     "/": r"(?:\. )?",
 }
@@ -198,6 +206,14 @@ def _sequence_all(text: str) -> tuple[str, list[frozenset[str]]]:
             end += 1
         word = text[index:end]
         index = end
+        gap = _GAP_RE.fullmatch(pieces[-1]) if word == "..." and pieces else None
+        if gap is not None:
+            # "... ..." is one gap of up to nine words (eight, and the comma that may stand
+            # between two gaps): the same matches, found faster. A regex of several short
+            # lazy gaps in a row tries every way of splitting the words between them
+            # before it fails; one long gap tries each length once.
+            pieces[-1] = _gap(int(gap.group(1)) + 1 + GAP_WORDS)
+            continue
         if word in _SPECIAL:
             pieces.append(_SPECIAL[word])
             continue

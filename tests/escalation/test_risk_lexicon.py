@@ -158,3 +158,14 @@ def test_a_phrase_rewriter_rewrites_only_whole_words() -> None:
     assert rewrite("(im|i am) [so] sorry") == "(im|im) [so] sorry"
     assert rewrite("where i am $") == "where im $"
     assert rewrite("hi amber kmsx skms") == "hi amber kmsx skms"
+
+
+def test_gaps_in_a_row_read_as_one_gap() -> None:
+    """"... ..." is up to eight words and the comma between the two gaps, in one
+    sentence; it is compiled as one gap, which fails fast on long messages."""
+    pattern = compile_pattern("pills ... ... doing it", {})
+    assert pattern.regex.pattern.count("{0,") == 1
+    assert pattern.regex.search("pills " + "w " * 8 + "doing it ")
+    assert pattern.regex.search("pills from my nanas cabinet , theyre in my bag , doing it ")
+    assert not pattern.regex.search("pills " + "w " * 10 + "doing it ")
+    assert not pattern.regex.search("pills in my bag . doing it ")
