@@ -15,13 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.channels.invites import create_invite
-from bot.escalation.learned import LearnedRiskModel, WarmingRiskDetector, default_model
-from bot.escalation.risk import default_lexicon_detector
 from bot.runs import start_flow_for_client
 from bot.store.models import ContactPoint, Escalation, Message, Page, Result
 from tests.channels.live import Live, serve, wait_until
 from tests.channels.process import inbound_form, twilio_signature
 from tests.channels.world import CLIENT_PHONE
+from tests.escalation.test_model_cache import held_until
 
 pytestmark = pytest.mark.slow
 
@@ -136,16 +135,6 @@ def test_a_crisis_text_over_sms_gets_the_crisis_reply(live: Live) -> None:
     live.sms_in(CLIENT_PHONE, "I want to end it all tonight")
     wait_until(lambda: any("988" in body for body in live.twilio.bodies(CLIENT_PHONE)))
     live.assert_nothing_protected_was_sent()
-
-
-def held_until(gate: threading.Event) -> WarmingRiskDetector:
-    """The server's detector, whose model finishes loading once `gate` is set."""
-
-    def load() -> LearnedRiskModel:
-        gate.wait(120)
-        return default_model()
-
-    return WarmingRiskDetector(default_lexicon_detector(), load)
 
 
 # Words the lexicon alone lets through and the learned backstop raises to high.

@@ -183,14 +183,19 @@ def test_the_default_model_is_kept_for_the_next_start() -> None:
 # --- the server's detector, while its model loads -----------------------------------
 
 
-def test_a_message_read_while_the_model_loads_waits_for_it() -> None:
-    gate = threading.Event()
+def held_until(gate: threading.Event) -> WarmingRiskDetector:
+    """The server's detector, whose model finishes loading once `gate` is set."""
 
     def load() -> LearnedRiskModel:
         gate.wait(120)
         return default_model()
 
-    detector = WarmingRiskDetector(default_lexicon_detector(), load)
+    return WarmingRiskDetector(default_lexicon_detector(), load)
+
+
+def test_a_message_read_while_the_model_loads_waits_for_it() -> None:
+    gate = threading.Event()
+    detector = held_until(gate)
     try:
         assert detector.state == detector.LOADING
         assert not detector.wait(0.2)
@@ -228,12 +233,7 @@ def test_a_crisis_the_lexicon_reads_does_not_wait_for_the_model() -> None:
     """The backstop keeps any high or imminent reading of the lexicon, so such a
     text is read at once; one only the backstop could raise waits."""
     gate = threading.Event()
-
-    def load() -> LearnedRiskModel:
-        gate.wait(120)
-        return default_model()
-
-    detector = WarmingRiskDetector(default_lexicon_detector(), load)
+    detector = held_until(gate)
     try:
         crisis = "im on the overpass and im done, goodbye"
         assert detector.reads_without_model(crisis)
