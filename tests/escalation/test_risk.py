@@ -1594,6 +1594,8 @@ MEDICATION_ANSWERS = [
     ("took every one of my pills today", "en", NONE), ("took all my pills like usual", "en", NONE),
     ("just took my suboxone", "en", NONE), ("just popped my vitamins", "en", NONE),
     ("just took the dog out", "en", NONE),
+    ("took all the pills i was supposed to", "en", NONE),
+    ("took all the pills i was supposed to keep for the week", "en", IMMINENT),
     ("ya me tomé todas mis pastillas de hoy", "es", NONE),
     ("i took all my pills", "en", IMMINENT), ("just took all my pills", "en", IMMINENT),
     ("took all my meds today and now i cant breathe", "en", IMMINENT),
