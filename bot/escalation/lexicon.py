@@ -87,6 +87,10 @@ class Lexicon:
     # "if", "si": a negation right after one sets a condition, it denies nothing
     # ("si no me ayudan me voy a matar", "if i dont get home he will kill me").
     conditionals: frozenset[str]
+    # A match that opens with one of these (a pronoun before its verb, a verb in the first
+    # person) is denied only by a negation right before it: "no me quiero morir", where in
+    # "no puedo dormir me quiero matar" the "no" is dormir's. Empty: no such rule.
+    negation_next_to: frozenset[str]
     hedges: tuple[CompiledPattern, ...]
     history: tuple[CompiledPattern, ...]
     # A sentence that dates the one before it: "that was 40 years ago", "eso fue hace anos".
@@ -280,6 +284,10 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         clause_breakers=reader.words(negation.get("clause_breakers"), "negation.clause_breakers"),
         subject_pronouns=reader.words(negation.get("subjects"), "negation.subjects"),
         conditionals=reader.words(negation.get("conditionals"), "negation.conditionals"),
+        negation_next_to=(
+            reader.words(negation["next_to"], "negation.next_to")
+            if "next_to" in negation else frozenset()
+        ),
         hedges=reader.patterns(data.get("hedges"), "hedges"),
         history=reader.patterns(data.get("history"), "history"),
         dated=reader.patterns(data.get("dated"), "dated"),

@@ -9,7 +9,8 @@ A pattern is a readable phrase matched against a message's canonical tokens:
     want ... die                       "..." up to four words in between, same sentence
     took my meds / all of them         "/" the phrase may run on past a full stop here
     *  #  ##  ####  $                  any one word; a number; a number of ten or more; a year;
-                                       the end of a clause (comma, full stop or end of text)
+                                       the end of a clause (comma, full stop or end of text,
+                                       also after closing emoji: "adios 🙏", "bye all 💔")
 
 Words are folded like messages are (lowercase, no accents, "i'm" -> "im"), and a
 comma in the message never stops a phrase from matching. Every pattern needs at
@@ -43,6 +44,11 @@ def _gap(words: int) -> str:
     return rf"(?:[^ .]+ ){{0,{words}}}?"
 
 
+# Emoji that close a message the way a full stop does, in a goodbye as anywhere: praying
+# hands, hearts, tears. A laugh or a wave does not: "im done 😂" is not "im done.", and
+# "bye 👋" is the everyday goodbye.
+CLOSING_EMOJI = "🙏❤💔😢😭🖤🕊💙💜💛💚🤍🥀😔😞🥺💕♥"
+_CLAUSE_END = rf"(?=[.,] |$|(?:[{CLOSING_EMOJI}] )+(?:[.,] |$))"
 _GAP_RE = re.compile(r"\(\?:\[\^ \.\]\+ \)\{0,(\d+)\}\?")
 _SPECIAL = {
     "*": r"[^ .,]+ ",
@@ -50,7 +56,7 @@ _SPECIAL = {
     "##": r"(?:\d\d+|" + _BIG_NUMBER_WORDS.replace(" ", "|") + ") ",
     "####": r"(?:19|20)\d\d ",
     "...": _gap(GAP_WORDS),
-    "$": r"(?=[.,] |$)",
+    "$": _CLAUSE_END,
     "/": r"(?:\. )?",
 }
 _BETWEEN = "(?:, )?"

@@ -298,10 +298,12 @@ def _read_in_context(
         if doubtful
         else []
     )
+    owners = _negation_owners(view, lexicon, matches)
     denied = [
         m.span
         for m in matches
-        if scope.negation_before(view, lexicon, m.span) or scope.denial_after(view, lexicon, m.span)
+        if scope.negation_before(view, lexicon, m.span, _claimed_besides(owners, m.span))
+        or scope.denial_after(view, lexicon, m.span)
     ]
     read: list[_Read] = []
     explained: list[Span] = []
@@ -314,6 +316,37 @@ def _read_in_context(
             evidence = Evidence(entry.id, _quote(view, match.span, text), level, entry.category)
             read.append(_Read(evidence, match.span))
     return read, explained
+
+
+def _negation_owners(
+    view: TextView, lexicon: Lexicon, matches: list[_Match]
+) -> list[tuple[Span, list[int]]]:
+    """Risk phrases that say their risk with a negation ("no hope left", "ya no aguanto
+    mas"), with the negation words' positions. A safety statement read only when hedged
+    ("i wont do anything stupid") owns none: its negation still reaches what follows
+    ("...like hurt myself")."""
+    owners = []
+    cues = lexicon.negation_cues
+    for match in matches:
+        if match.entry.hedged_only:
+            continue
+        start, end = match.span
+        negations = [i for i in range(start, end) if view.tokens[i].text in cues]
+        if negations:
+            owners.append((match.span, negations))
+    return owners
+
+
+def _claimed_besides(owners: list[tuple[Span, list[int]]], span: Span) -> set[int]:
+    """The negations owned by risk phrases apart from `span`: they deny nothing after
+    them. A phrase that overlaps `span` ("not suicidal but i get why people..." around
+    "suicidal") does not take the negation from it."""
+    return {
+        position
+        for owner, negations in owners
+        if owner[1] <= span[0] or span[1] <= owner[0]
+        for position in negations
+    }
 
 
 class _Explained(Enum):

@@ -61,11 +61,15 @@ def _clause_end(view: TextView, lexicon: Lexicon, index: int) -> int:
     return end
 
 
-def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
+def negation_before(
+    view: TextView, lexicon: Lexicon, span: Span, claimed: Collection[int] = ()
+) -> bool:
     """A negation word shortly before the match, in its clause, with no new subject between.
     A match that carries its own negation ("no hope", "not safe", "cant go on") is not
     denied by another before it: "no energy no hope", "no im not safe"; nor is one that
-    runs on past a full stop, nor one after a contrast ("not eating just waiting to...")."""
+    runs on past a full stop, nor one after a contrast ("not eating just waiting to...").
+    A negation at a `claimed` position belongs to a risk phrase of its own and denies
+    nothing after it: "ya no aguanto mas me voy a matar", "no hope left going to end it"."""
     start = span[0]
     inside = [view.tokens[index].text for index in range(*span)]
     if not lexicon.negation_cues.isdisjoint(inside):
@@ -82,6 +86,9 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
         return False
     reach = NEGATION_WINDOW
     position = start - 1
+    next_to = lexicon.negation_next_to
+    bound = bool(inside) and inside[0] in next_to  # denied only from right before it
+    leading = True  # every word so far since the match is one of `next_to`
     while position >= max(start - reach, 0):
         text = view.tokens[position].text
         if text in (SENTENCE_BREAK, SOFT_BREAK) or text in lexicon.clause_breakers:
@@ -89,12 +96,20 @@ def negation_before(view: TextView, lexicon: Lexicon, span: Span) -> bool:
         if text in lexicon.negation_contrast:
             return False  # "not eating, just waiting for them to fall asleep"
         if text in lexicon.negation_cues:
+            if position in claimed:
+                return False
             following = view.tokens[position + 1].text if position + 1 < len(view.tokens) else ""
             if following in lexicon.negation_fillers:
                 return False  # "no one would..." denies nothing
             # "if i dont ...", "si no ...": a condition, not a denial
             return not any(view.tokens[before].text in lexicon.conditionals
                            for before in range(max(position - CONDITION_REACH, 0), position))
+        if leading and text in next_to:
+            bound = True  # "me" before "quiero morir" opens the verb group
+        else:
+            leading = False
+            if bound:
+                return False  # a word of another verb's between: "no puedo dormir me quiero..."
         if text in lexicon.subject_pronouns:
             return False
         if text in lexicon.negation_lists:

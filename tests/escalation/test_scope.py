@@ -173,3 +173,31 @@ def test_a_negation_does_not_reach_past_a_comma_the_match_took_in() -> None:
     assert not scope.negation_before(view, lexicon, span_of(view, ", tengo las pastillas"))
     view = view_of("ya no tengo las pastillas")
     assert scope.negation_before(view, lexicon, span_of(view, "tengo las pastillas"))
+
+
+def test_a_negation_that_belongs_to_a_risk_phrase_denies_nothing_after_it() -> None:
+    """"no hope left going to end it tonight": the "no" says the hopelessness; when no
+    phrase owns it, it is read as the denial it would be."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("no hope left going to end it tonight")
+    owned = {span_of(view, "no")[0]}
+    assert not scope.negation_before(view, lexicon, span_of(view, "going to end it"), owned)
+    assert scope.negation_before(view, lexicon, span_of(view, "going to end it"))
+
+
+def test_a_spanish_negation_denies_only_the_verb_right_after_it() -> None:
+    """"no puedo dormir me quiero matar": the "no" is dormir's. "no me quiero matar",
+    "no, no me quiero matar" and "no es que me quiera matar" deny."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "es.yml")
+    for text, words in [("no puedo dormir me quiero matar", "me quiero matar"),
+                        ("no aguanto quiero morirme", "quiero morirme"),
+                        ("no puedo dormir me quiero matar", "quiero matar")]:
+        view = view_of(text)
+        assert not scope.negation_before(view, lexicon, span_of(view, words)), text
+    for text, words in [("no me quiero matar", "me quiero matar"),
+                        ("no me quiero matar", "quiero matar"),
+                        ("no no me quiero matar", "me quiero matar"),
+                        ("no es que me quiera matar", "me quiera matar"),
+                        ("no pienso matarme", "matarme")]:
+        view = view_of(text)
+        assert scope.negation_before(view, lexicon, span_of(view, words)), text
