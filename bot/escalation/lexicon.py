@@ -32,7 +32,7 @@ from bot.escalation.types import CATEGORIES, RiskLevel
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history", "dated",
     "resolution", "recent", "first_person", "third_party", "reporters", "boosters", "finality",
-    "stories", "determiners", "prepositions", "article_nouns", "contexts", "idioms",
+    "screening", "stories", "determiners", "prepositions", "article_nouns", "contexts", "idioms",
     "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
@@ -91,6 +91,9 @@ class Lexicon:
     # person) is denied only by a negation right before it: "no me quiero morir", where in
     # "no puedo dormir me quiero matar" the "no" is dormir's. Empty: no such rule.
     negation_next_to: frozenset[str]
+    # Negation cues that are verbs of stopping ("stopped", "quit"): inside a match they are
+    # the act ("quit my meds"), which a negation before it still denies.
+    negation_stops: frozenset[str]
     hedges: tuple[CompiledPattern, ...]
     history: tuple[CompiledPattern, ...]
     # A sentence that dates the one before it: "that was 40 years ago", "eso fue hace anos".
@@ -117,6 +120,11 @@ class Lexicon:
     # these: "el año pasado intente matarme" is the client's own past, not his.
     article_nouns: frozenset[str]
     contexts: tuple[CompiledPattern, ...]
+    # A screening question someone asked ("the doctor asked if i ever"), its answer no
+    # ("and i said no"), and the words that turn such an answer ("i said no but...").
+    screening_questions: tuple[CompiledPattern, ...]
+    screening_answers: tuple[CompiledPattern, ...]
+    answer_turns: frozenset[str]
     vocabulary: frozenset[str]  # every word the lexicon writes: targets of spelling correction
 
 
@@ -262,6 +270,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
     finality = reader.section(data, "finality")
     reporters = reader.section(data, "reporters") if "reporters" in data else {}
     fuzzy = reader.section(data, "fuzzy")
+    screening = reader.section(data, "screening")
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise reader.fail("entries", "must be a non-empty list")
@@ -288,6 +297,10 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
             reader.words(negation["next_to"], "negation.next_to")
             if "next_to" in negation else frozenset()
         ),
+        negation_stops=(
+            reader.words(negation["stops"], "negation.stops")
+            if "stops" in negation else frozenset()
+        ),
         hedges=reader.patterns(data.get("hedges"), "hedges"),
         history=reader.patterns(data.get("history"), "history"),
         dated=reader.patterns(data.get("dated"), "dated"),
@@ -312,6 +325,9 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
             if "article_nouns" in data else frozenset()
         ),
         contexts=reader.patterns(data.get("contexts"), "contexts"),
+        screening_questions=reader.patterns(screening.get("questions"), "screening.questions"),
+        screening_answers=reader.patterns(screening.get("answers"), "screening.answers"),
+        answer_turns=reader.words(screening.get("turns"), "screening.turns"),
         vocabulary=frozenset(reader.vocabulary),
     )
 

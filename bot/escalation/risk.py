@@ -149,6 +149,8 @@ class _Language:
                 "timeline": lexicon.timeline,
                 "means": lexicon.means,
                 "serious": lexicon.serious,
+                "questions": lexicon.screening_questions,
+                "answers": lexicon.screening_answers,
             }
         )
 
@@ -299,17 +301,30 @@ def _read_in_context(
         else []
     )
     owners = _negation_owners(view, lexicon, matches)
-    denied = [
+    denied_before = [
         m.span
         for m in matches
         if scope.negation_before(view, lexicon, m.span, _claimed_besides(owners, m.span))
-        or scope.denial_after(view, lexicon, m.span)
+    ]
+    questions = found.questions
+    denied = denied_before + [
+        m.span for m in matches
+        if m.span not in denied_before and (
+            scope.denial_after(view, lexicon, m.span)
+            or (bool(questions)
+                and scope.answered_no(view, lexicon, m.span, questions, found.answers))
+        )
     ]
     read: list[_Read] = []
     explained: list[Span] = []
     for match in matches:
         level = _level_in_context(view, lexicon, found, match, doubted, denied)
-        if isinstance(level, _Explained):
+        if level is _Explained.DENIED and match.span in denied_before:
+            # A denial explains its sentence up to what it denies, not what follows:
+            # in "im not drinking again im just mixing my xanax w the vodka so i can
+            # sleep forever" the backstop still reads the rest.
+            explained.append((view.sentence(match.span[0])[0], match.span[1]))
+        elif isinstance(level, _Explained):
             explained.append(_sentences(view, match.span))
         elif level is not None:
             entry = match.entry
@@ -353,6 +368,7 @@ class _Explained(Enum):
     """A match dropped because an ordinary reading was recognised, not for want of a hedge."""
 
     AWAY = "explained away"
+    DENIED = "denied calmly"
 
 
 def _level_in_context(
@@ -364,14 +380,15 @@ def _level_in_context(
     denied: list[Span],
 ) -> RiskLevel | _Explained | None:
     """The match's level once denial, hedging, history and boosters are read; None drops it,
-    _Explained.AWAY drops it as a calm denial, someone else's story or a past that is over."""
+    _Explained.DENIED drops it as a calm denial, _Explained.AWAY as someone else's story
+    or a past that is over."""
     entry, span = match.entry, match.span
     is_doubted = bool(doubted) and any(_inside(span, d) for d in doubted)
     is_denied = is_doubted or (bool(denied) and any(_inside(span, d) for d in denied))
     level = entry.level
     if entry.hedged_only or is_denied:
         if not (is_doubted or scope.hedged(view, lexicon, span, found.hedges)):
-            return _Explained.AWAY if is_denied else None
+            return _Explained.DENIED if is_denied else None
         if is_denied:
             level = min(level, RiskLevel.HIGH)
     is_past = (

@@ -35,6 +35,10 @@ TIMELINE_BEFORE = 4
 # or is a sentence of its own of at most this many words.
 TIME_GAP = 3
 LONE_TIME_WORDS = 3
+# A question asked about a match ("asked if i ever...") ends at most this many tokens
+# before it; its answer ("and i said no") starts at most this many after it.
+QUESTION_REACH = 6
+ANSWER_REACH = 10
 # At most this many words may lead a bare denial ("la verdad no", "honestly no").
 DENIAL_LEAD = 2
 
@@ -72,8 +76,9 @@ def negation_before(
     nothing after it: "ya no aguanto mas me voy a matar", "no hope left going to end it"."""
     start = span[0]
     inside = [view.tokens[index].text for index in range(*span)]
-    if not lexicon.negation_cues.isdisjoint(inside):
-        return False
+    if any(text in lexicon.negation_cues and text not in lexicon.negation_stops
+           for text in inside):
+        return False  # "no hope", "not safe": a verb of stopping is the act ("quit my meds")
     # A match that runs on past a full stop ("...for bevs oxy. i finished the bottle") says
     # its deed after it; a negation before it ("hospice never came back") denies the first
     # sentence only.
@@ -196,6 +201,41 @@ def in_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
     start, _ = view.sentence(span[0])
     _, end = view.sentence(max(span[1] - 1, span[0]))
     return any(start <= c_start and c_end <= end for c_start, c_end in cues)
+
+
+def answered_no(
+    view: TextView,
+    lexicon: Lexicon,
+    span: Span,
+    questions: Sequence[Span],
+    answers: Sequence[Span],
+) -> bool:
+    """The match is what someone asked about, answered no: "the doctor asked if i ever
+    had thoughts of hurting myself and i said no", "me pregunto si he pensado en hacerme
+    daño y le dije que no". The question stands shortly before the match in its sentence,
+    the answer shortly after it, in that sentence or the next; an answer that turns ("i
+    said no but...") denies nothing."""
+    if not questions or not answers:
+        return False
+    sentence_start, _ = view.sentence(span[0])
+    if not any(
+        sentence_start <= q_start and q_end <= span[0] and span[0] - q_end <= QUESTION_REACH
+        for q_start, q_end in questions
+    ):
+        return False
+    _, sentence_end = view.sentence(max(span[1] - 1, span[0]))
+    _, next_end = view.sentence(min(sentence_end + 1, len(view.tokens)))
+    tokens = view.tokens
+    for a_start, a_end in answers:
+        if not (span[1] <= a_start and a_end <= next_end and a_start - span[1] <= ANSWER_REACH):
+            continue
+        index = a_end
+        while index < len(tokens) and tokens[index].text == SOFT_BREAK:
+            index += 1
+        if index < len(tokens) and tokens[index].text in lexicon.answer_turns:
+            continue
+        return True
+    return False
 
 
 def dated_by_next_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:

@@ -1497,6 +1497,60 @@ LEXICON_FAMILIES = [
      "en", NONE, NONE),
     ("my kid keeps saying unalive from tiktok", "en", NONE, NONE),
     ("my son keeps saying he wants to unalive himself", "en", HIGH, IMMINENT),
+    # Batches 187-190.
+    ("drove to the bridge. sitting in the car. just watching the water", "en", HIGH, IMMINENT),
+    ("went to the lake with the kids, watching the water from the dock", "en", NONE, NONE),
+    ("yea i relapsed but its the last time, im using everything i got all at once", "en",
+     HIGH, IMMINENT),
+    ("I have 60 of my lithium saved up. Not doing anything yet.", "en", HIGH, IMMINENT),
+    ("theres like 3 wks worth saved up now under the mattress, i know what im saving them for",
+     "en", HIGH, IMMINENT),
+    ("dont wait up for me tomorrow or ever", "en", HIGH, IMMINENT),
+    ("i dont not want to die if that makes sense", "en", HIGH, IMMINENT),
+    ("just wanted to say bye to the group and that u guys were the only ones who tried", "en",
+     HIGH, IMMINENT),
+    ("the burns r healing fine, did new ones last nite tho", "en", HIGH, IMMINENT),
+    ("not gonna be a problem much longer for anyone 👋", "en", HIGH, IMMINENT),
+    ("im just mixing my xanax w the vodka so i can sleep forever", "en", HIGH, IMMINENT),
+    ("le dije a mi terapeuta que estaba bien pero es mentira, ya tengo fecha, el domingo", "es",
+     HIGH, IMMINENT),
+    ("took my last klonopin this morning and my dr is on vacation", "en", CONCERN, CONCERN),
+    ("took my last dose of the antibiotics today, ear infection gone", "en", NONE, NONE),
+    ("im not relapsing im just drinking on weekends now", "en", CONCERN, CONCERN),
+    ("tome mucho el finde", "es", CONCERN, CONCERN),
+    ("im not going to quit my meds, just wondering if i can take them at night", "en",
+     NONE, NONE),
+    ("i stopped my meds", "en", CONCERN, CONCERN),
+    ("nunca deje mis pastillas", "es", NONE, NONE),
+    ("took my meds, all of them, like the dr said", "en", NONE, NONE),
+    ("the pharmacy said my pills are ready to pick up", "en", NONE, NONE),
+    ("lol this chem homework is killing me, im gonna die if i have to balance one more equation",
+     "en", NONE, NONE),
+    ("my sponsor jokes hes gonna strangle me if i miss another meeting lol", "en", NONE, NONE),
+    ("lol my boss said if i miss one more deadline hes gonna kill me", "en", NONE, NONE),
+    ("my husband said if i leave him hes gonna kill me", "en", HIGH, IMMINENT),
+    ("jaja mi jefe dijo que si vuelvo a llegar tarde me mata 😂", "es", NONE, NONE),
+    ("my mom keeps asking if im gonna hurt myself, im not, i promise, i just get quiet", "en",
+     NONE, NONE),
+    ("my mom keeps asking if im suicidal since she saw the pamphlet, i told her no its from group",
+     "en", NONE, NONE),
+    ("pharmacist asked if i take more than prescribed, i said no which is true", "en",
+     NONE, NONE),
+    # A screening question answered no is a calm denial; an answer that turns is not.
+    ("yes i saw the doc. she asked the usual stuff, if i ever want to hurt myself and i said no",
+     "en", NONE, NONE),
+    ("she asked if i ever want to hurt myself and i said no but honestly i do sometimes", "en",
+     HIGH, IMMINENT),
+    ("la doctora me pregunto si he pensado en hacerme daño y le dije q no, y es la verdad", "es",
+     NONE, NONE),
+    ("me pregunto si quiero morirme y le dije que no pero si quiero", "es", HIGH, IMMINENT),
+    ("she asked if i was ok and i said no, i want to kill myself", "en", HIGH, IMMINENT),
+    # Long everyday updates.
+    ("i have enough meds for the trip, the pharmacist gave me an early refill", "en", NONE, NONE),
+    ("i have enough meds to end it", "en", IMMINENT, IMMINENT),
+    ("no pude hacer el check in de anoche. hoy lo hago.", "es", NONE, NONE),
+    ("ya lo decidi. hoy lo hago", "es", IMMINENT, IMMINENT),
+    ("el casero no contesta", "es", NONE, NONE),
 ]
 
 
@@ -1507,6 +1561,16 @@ def test_widened_lexicon_families(
     """New phrase families raise their level on the lexicon alone; look-alikes stay quiet."""
     level = default_lexicon_detector().assess(text, lang).level
     assert lowest <= level <= highest, f"{text!r}: {level.name}"
+
+
+def test_a_calm_denial_explains_only_what_it_denies() -> None:
+    """The backstop still reads what follows a denial in its sentence: in "no im not
+    drinking again im just ..." only "no im not drinking again" is explained."""
+    text = "no im not drinking again im just trying a new recipe so i can sleep well"
+    assessment = default_lexicon_detector().assess(text, "en")
+    assert [text[start:end] for start, end in assessment.explained] == [
+        "no im not drinking again"
+    ]
 
 
 # Everyday sentences the learned backstop once raised; the lexicon now recognises them

@@ -201,3 +201,30 @@ def test_a_spanish_negation_denies_only_the_verb_right_after_it() -> None:
                         ("no pienso matarme", "matarme")]:
         view = view_of(text)
         assert scope.negation_before(view, lexicon, span_of(view, words)), text
+
+
+def test_a_negation_before_a_verb_of_stopping_denies_it() -> None:
+    """"not going to quit my meds": "quit" is the act, not the phrase's own negation, so the
+    "not" before it denies; "no hope" keeps its own negation and is not denied."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("im not going to quit my meds")
+    assert scope.negation_before(view, lexicon, span_of(view, "quit my meds"))
+    view = view_of("no energy no hope")
+    assert not scope.negation_before(view, lexicon, span_of(view, "no hope"))
+
+
+def test_a_screening_question_answered_no_denies_what_it_asked() -> None:
+    """"the doctor asked if i ever want to hurt myself and i said no" denies; "...i said no
+    but honestly i do" does not, nor does a "no" with no question before the words."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+
+    def answered(text: str) -> bool:
+        view = view_of(text)
+        question = span_of(view, "asked if") if "asked if" in text else (0, 0)
+        answer = span_of(view, "i said no")
+        return scope.answered_no(view, lexicon, span_of(view, "hurt myself"),
+                                 [question] if question != (0, 0) else [], [answer])
+
+    assert answered("the doctor asked if i ever want to hurt myself and i said no")
+    assert not answered("the doctor asked if i ever want to hurt myself and i said no but i do")
+    assert not answered("i want to hurt myself and i said no to the doctor")
