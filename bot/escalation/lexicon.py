@@ -28,6 +28,7 @@ from bot.escalation.patterns import (
     expand_macros,
 )
 from bot.escalation.types import CATEGORIES, RiskLevel
+from bot.strict_yaml import read_yaml
 
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history", "dated",
@@ -350,8 +351,10 @@ def load_lexicon(path: Path) -> Lexicon:
     """Read one lexicon file; any problem raises LexiconError naming the file."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data, duplicates = read_yaml(text)
     except (OSError, yaml.YAMLError) as error:
         raise LexiconError(f"{path}: cannot be read: {error}") from None
+    if duplicates:  # YAML would keep the last silently: a rewrite or macro lost unseen
+        raise LexiconError(f"{path}: {'; '.join(duplicates)} (a key written twice)")
     _check_no_phrase_cut(text, path)
     return parse_lexicon(data, path)

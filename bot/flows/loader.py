@@ -10,7 +10,6 @@ any problem (FlowError, carrying them all). The built-in flows are
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from bot.flows.checks import check_flow
 from bot.flows.schema import Flow, Step
+from bot.strict_yaml import read_yaml
 
 BUILTIN_FLOWS_DIR = Path(__file__).resolve().parents[2] / "data" / "flows"
 
@@ -43,51 +43,6 @@ class FlowError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = problems
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that notes duplicate mapping keys instead of keeping the
-    last, and reads only true/false as booleans (YAML 1.2): a label such as
-    `{en: No, es: "No"}` stays text instead of turning into False."""
-
-    duplicates: list[str]
-
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode,
-                       deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen and key != "<<":
-            line = key_node.start_mark.line + 1
-            loader.duplicates.append(f"line {line}: duplicate key {key!r}")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
-def _read_yaml(text: str) -> tuple[Any, list[str]]:
-    loader = _StrictLoader(text)
-    loader.duplicates = []
-    try:
-        return loader.get_single_data(), loader.duplicates
-    finally:
-        loader.dispose()
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -157,7 +112,7 @@ def check_file(path: Path | str) -> tuple[Flow | None, list[Problem]]:
     except OSError as error:
         return None, [Problem(file, None, f"cannot read: {error.strerror or error}")]
     try:
-        data, duplicates = _read_yaml(text)
+        data, duplicates = read_yaml(text)
     except yaml.YAMLError as error:
         return None, [Problem(file, None, f"YAML syntax error: {_yaml_message(error)}")]
     flow, problems = check_data(data, file, path.stem)

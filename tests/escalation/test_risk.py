@@ -1551,6 +1551,23 @@ LEXICON_FAMILIES = [
     ("no pude hacer el check in de anoche. hoy lo hago.", "es", NONE, NONE),
     ("ya lo decidi. hoy lo hago", "es", IMMINENT, IMMINENT),
     ("el casero no contesta", "es", NONE, NONE),
+    # Batches 191-192.
+    ("i keep getting thoughts of killin myself, like constant", "en", HIGH, IMMINENT),
+    ("killin it at work today", "en", NONE, NONE),
+    ("tomé más clonazepam del que me recetaron para poder dormir", "es", CONCERN, CONCERN),
+    ("soy el papa de kevin, dice que el viernes tomo con unos amigos del trabajo", "es",
+     CONCERN, CONCERN),
+    ("that movie was so sad i wanted to die 😂 anyway ill be at group", "en", NONE, NONE),
+    ("mi equipo perdio otra vez, me quiero morir jajaja 😂", "es", NONE, NONE),
+    ("my sister keeps stealing my shampoo im gonna murder her 🙄", "en", NONE, NONE),
+    ("bruh the new call of duty map is insane, got shot like 40 times, died so much lol", "en",
+     NONE, NONE),
+    ("quiz at orientation asked what to do if you find someone overdosing, i knew it", "en",
+     NONE, NONE),
+    ("my CNA class had a whole lecture on suicide risk screening today", "en", NONE, NONE),
+    ("at work they made us do active shooter training today", "en", NONE, NONE),
+    ("8 mood, 7 sleep, 1 cravings. nothing new", "en", NONE, NONE),
+    ("8 mood, 7 sleep, 9 cravings", "en", CONCERN, IMMINENT),
 ]
 
 

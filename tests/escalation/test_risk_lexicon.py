@@ -37,6 +37,17 @@ def test_a_hash_that_would_start_a_yaml_comment_is_refused(tmp_path: Path) -> No
         load_lexicon(broken)
 
 
+def test_a_key_written_twice_is_refused(tmp_path: Path) -> None:
+    """A rewrite written twice would silently keep only its last meaning, so loading
+    refuses it and names the line."""
+    text = (LEXICONS / "en.yml").read_text(encoding="utf-8")
+    broken = tmp_path / "en.yml"
+    broken.write_text(text.replace("  kms: kill myself\n", "  kms: kill myself\n  kms: okay\n"),
+                      encoding="utf-8")
+    with pytest.raises(LexiconError, match="duplicate key 'kms'"):
+        load_lexicon(broken)
+
+
 def test_the_many_macro_keeps_its_numbers() -> None:
     """'took my whole xanax script' and 'took 40 of them' still read as many pills."""
     lexicon = load_lexicon(LEXICONS / "en.yml")
