@@ -209,6 +209,15 @@ class _Language:
             farewells = [span for span in farewells if not _spoiled(span, idioms)]
             goodbyes = [span for span in goodbyes if not _spoiled(span, idioms)]
         if "contexts" in signals:
+            # A context that is part of a risk phrase is its danger, not a commute or a
+            # game: "jump into the traffic", "walk into traffic".
+            signals["contexts"] = [
+                (p, span) for p, span in signals["contexts"]
+                if not any(_inside(span, m.span) for m in matches)
+            ]
+            if not signals["contexts"]:
+                del signals["contexts"]
+        if "contexts" in signals:
             # Game talk or getting somewhere explains its sentence only where it explains a
             # match away or a place ("died 6 times in elden ring", "stuck on the bridge in
             # traffic"); elsewhere the backstop still reads it ("a pic of a pile of pills

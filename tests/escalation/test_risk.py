@@ -1568,6 +1568,28 @@ LEXICON_FAMILIES = [
     ("at work they made us do active shooter training today", "en", NONE, NONE),
     ("8 mood, 7 sleep, 1 cravings. nothing new", "en", NONE, NONE),
     ("8 mood, 7 sleep, 9 cravings", "en", CONCERN, IMMINENT),
+    # Batches 193-196.
+    ("i keep hearing God voice saying jump into the traffic to clean my sins, im walking to the "
+     "highway now", "en", IMMINENT, IMMINENT),
+    ("stuck in traffic, gonna be late", "en", NONE, NONE),
+    ("used fent for the first time since rehab and my tolerence is gone, feel like im slipping out",
+     "en", HIGH, IMMINENT),
+    ("i keep googling painless ways. i know i shouldnt.", "en", IMMINENT, IMMINENT),
+    ("googling quick ways to make dinner", "en", NONE, NONE),
+    ("ppl say it gets better. im past that verse. picked a date. friday", "en", HIGH, IMMINENT),
+    ("honestly i dont know if i will be alive tomorow", "en", HIGH, IMMINENT),
+    ("what happens to my take homes if im not around to pick them up. asking bc im not gonna be",
+     "en", HIGH, IMMINENT),
+    ("set up autopay on my rent so my landlord doesnt have to chase my mom for it after", "en",
+     HIGH, IMMINENT),
+    ("slipped on the pills again. just percs, 2 of em", "en", CONCERN, CONCERN),
+    ("my anxiety med made me faint at work today", "en", CONCERN, CONCERN),
+    ("yesterday i smoke crack with my old friend", "en", CONCERN, CONCERN),
+    ("sitting on the roof of my building watching fireworks, so pretty", "en", NONE, NONE),
+    ("wrote a note to my landlord about the leak", "en", NONE, NONE),
+    ("watching a narco series on netflix, so much blood lol", "en", NONE, NONE),
+    ("en el trabajo nos dieron capacitacion de naloxona para sobredosis", "es", NONE, NONE),
+    ("my buddy relapsed on cigarettes lol", "en", NONE, NONE),
 ]
 
 
