@@ -1590,6 +1590,32 @@ LEXICON_FAMILIES = [
     ("watching a narco series on netflix, so much blood lol", "en", NONE, NONE),
     ("en el trabajo nos dieron capacitacion de naloxona para sobredosis", "es", NONE, NONE),
     ("my buddy relapsed on cigarettes lol", "en", NONE, NONE),
+    # Batches 197-200.
+    ("7 lol jk its a 1 and i wanna die for real, keep lookin at the bridge on google maps", "en",
+     HIGH, IMMINENT),
+    ("this cake is to die for", "en", NONE, NONE),
+    ("been off the bottle since tuesday now im sweatin thru my clothes, pukin, and hearin people "
+     "talk that aint there", "en", HIGH, IMMINENT),
+    ("the pills are startin to kick in i think i made a mistake", "en", IMMINENT, IMMINENT),
+    ("benzos ran out 2 days ago cold turkey, heart poundin, i think i blacked out at work", "en",
+     HIGH, IMMINENT),
+    ("been hidin my klonopin in a sock instead of takin it, got like 40 now. u kno why", "en",
+     IMMINENT, IMMINENT),
+    ("sober 94 days until yesterday 😔", "en", CONCERN, CONCERN),
+    ("me tome mis pastillas con vino toda la semana, ya se q no debo", "es", CONCERN, CONCERN),
+    ("if i died tmrw idk that i would even care that much", "en", CONCERN, CONCERN),
+    ("si me muero mañana ni me importaria la vdd", "es", CONCERN, CONCERN),
+    ("been taking my morphine more often then the doc said cause the pain got worse", "en",
+     CONCERN, CONCERN),
+    ("me tomé un pote de pastillas con ron hace media hora", "es", IMMINENT, IMMINENT),
+    ("hungover... jk im 8 months sober", "en", NONE, NONE),
+    ("lmao my sister said if i forget her bday again shell end me", "en", NONE, NONE),
+    ("yes i have enough pills to last til my refill, pharmacy said thursday", "en", NONE, NONE),
+    ("my wife says im gonna kill myself shoveling snow at my age", "en", NONE, NONE),
+    ("overdosed on thanksgiving turkey again 😂 nap time", "en", NONE, NONE),
+    ("wanna jump off a cliff... into the lake at my uncles cabin this wknd 😎", "en", NONE, NONE),
+    ("going to jump off the bridge into the river tonight", "en", IMMINENT, IMMINENT),
+    ("any cravings — for sugar yes. could murder a donut rn", "en", NONE, NONE),
 ]
 
 
