@@ -1616,6 +1616,28 @@ LEXICON_FAMILIES = [
     ("wanna jump off a cliff... into the lake at my uncles cabin this wknd 😎", "en", NONE, NONE),
     ("going to jump off the bridge into the river tonight", "en", IMMINENT, IMMINENT),
     ("any cravings — for sugar yes. could murder a donut rn", "en", NONE, NONE),
+    # Batches 201-204.
+    ("this is the last txt ull get from me. ur a good counselor", "en", HIGH, IMMINENT),
+    ("also been thinkin of ways to end it, nothin specific yet but its every day now", "en",
+     HIGH, IMMINENT),
+    ("honestly the only reason im still here is i havent figured out how yet", "en",
+     HIGH, IMMINENT),
+    ("not gonna be around for the appt thursday. or any appt", "en", HIGH, IMMINENT),
+    ("not gonna be around for the appt thursday, can we move it", "en", NONE, NONE),
+    ("not suicidal lol jk i mean i am. have been all week", "en", HIGH, IMMINENT),
+    ("not suicidal lol, just tired", "en", NONE, NONE),
+    ("wouldnt mind if the plane went down on my trip next week honestly", "en",
+     CONCERN, CONCERN),
+    ("me estoy muriendo de verdad, me meti toda la coca q tenia y me duele el pecho", "es",
+     HIGH, IMMINENT),
+    ("me muero de ganas de echarme unas chelas, todo el dia pensando en eso", "es",
+     CONCERN, CONCERN),
+    ("me despedi de mi carro viejo, lo vendi hoy 😢", "es", NONE, NONE),
+    ("tripped in front of my whole crew at work, wanted the floor to swallow me lol", "en",
+     NONE, NONE),
+    ("was so tired after my double i kept nodding off on the bus", "en", NONE, NONE),
+    ("gonna jump off the high dive at the Y with my kid today", "en", NONE, NONE),
+    ("dont want it lookin like a relapse", "en", NONE, NONE),
 ]
 
 
