@@ -39,6 +39,8 @@ LONE_TIME_WORDS = 3
 # before it; its answer ("and i said no") starts at most this many after it.
 QUESTION_REACH = 6
 ANSWER_REACH = 10
+# A word that turns the answer ("but", "lied") counts this many words after it.
+TURN_REACH = 4
 # At most this many words may lead a bare denial ("la verdad no", "honestly no").
 DENIAL_LEAD = 2
 
@@ -214,7 +216,7 @@ def answered_no(
     had thoughts of hurting myself and i said no", "me pregunto si he pensado en hacerme
     daño y le dije que no". The question stands shortly before the match in its sentence,
     the answer shortly after it, in that sentence or the next; an answer that turns ("i
-    said no but...") denies nothing."""
+    said no but...", "i said no. i lied") denies nothing."""
     if not questions or not answers:
         return False
     sentence_start, _ = view.sentence(span[0])
@@ -229,11 +231,9 @@ def answered_no(
     for a_start, a_end in answers:
         if not (span[1] <= a_start and a_end <= next_end and a_start - span[1] <= ANSWER_REACH):
             continue
-        index = a_end
-        while index < len(tokens) and tokens[index].text == SOFT_BREAK:
-            index += 1
-        if index < len(tokens) and tokens[index].text in lexicon.answer_turns:
-            continue
+        after = [t.text for t in tokens[a_end : a_end + TURN_REACH + 2] if not t.is_break]
+        if not lexicon.answer_turns.isdisjoint(after[:TURN_REACH]):
+            continue  # "i said no. but i lied", "i said no which was a lie"
         return True
     return False
 

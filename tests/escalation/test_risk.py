@@ -1545,6 +1545,10 @@ LEXICON_FAMILIES = [
      NONE, NONE),
     ("me pregunto si quiero morirme y le dije que no pero si quiero", "es", HIGH, IMMINENT),
     ("she asked if i was ok and i said no, i want to kill myself", "en", HIGH, IMMINENT),
+    ("the doctor asked if i had thoughts of killing myself and i said no. but i lied", "en",
+     HIGH, IMMINENT),
+    ("la doctora me pregunto si queria matarme y le dije que no, pero menti", "es",
+     HIGH, IMMINENT),
     # Long everyday updates.
     ("i have enough meds for the trip, the pharmacist gave me an early refill", "en", NONE, NONE),
     ("i have enough meds to end it", "en", IMMINENT, IMMINENT),

@@ -227,4 +227,5 @@ def test_a_screening_question_answered_no_denies_what_it_asked() -> None:
 
     assert answered("the doctor asked if i ever want to hurt myself and i said no")
     assert not answered("the doctor asked if i ever want to hurt myself and i said no but i do")
+    assert not answered("the doctor asked if i ever want to hurt myself and i said no. i lied")
     assert not answered("i want to hurt myself and i said no to the doctor")
