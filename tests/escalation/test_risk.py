@@ -1642,6 +1642,25 @@ LEXICON_FAMILIES = [
     ("was so tired after my double i kept nodding off on the bus", "en", NONE, NONE),
     ("gonna jump off the high dive at the Y with my kid today", "en", NONE, NONE),
     ("dont want it lookin like a relapse", "en", NONE, NONE),
+    # Batches 205-208.
+    ("every night ive been counting the pills in the cabinet, got like 60 saved, its kinda "
+     "comforting knowing theyre there", "en", HIGH, IMMINENT),
+    ("idk if this counts but i cut last nite for the first time in 2 yrs", "en", HIGH, IMMINENT),
+    ("im not suicidal but i dont really care if i get hit by a bus either", "en",
+     CONCERN, CONCERN),
+    ("how much tylenol does it take to actually wreck ur liver. not for a school project lol",
+     "en", IMMINENT, IMMINENT),
+    ("if someone wanted to donate there organs but like soon soon who do they call", "en",
+     HIGH, IMMINENT),
+    ("wrote my own obituary today, kinda fun honestly. its for friday", "en", HIGH, IMMINENT),
+    ("tengo guardadas como 2 meses de mis pastillas, ya casi estoy lista", "es",
+     HIGH, IMMINENT),
+    ("cancela todas mis citas porfa. ya no las voy a ocupar", "es", HIGH, IMMINENT),
+    ("me fume un cuete anoche, uno nomas pero ya rompi mis 60 dias", "es", CONCERN, CONCERN),
+    ("regale la ropa de bebe q ya no le queda a mi hija, si alguien ocupa avisenme", "es",
+     NONE, NONE),
+    ("i always joke about wanting to jump off a bridge when my kids fight in the car", "en",
+     NONE, NONE),
 ]
 
 
