@@ -1661,6 +1661,7 @@ LEXICON_FAMILIES = [
      NONE, NONE),
     ("i always joke about wanting to jump off a bridge when my kids fight in the car", "en",
      NONE, NONE),
+    ("my parents moved in next door, its comforting knowing theyre there", "en", NONE, NONE),
 ]
 
 
