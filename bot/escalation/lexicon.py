@@ -32,9 +32,10 @@ from bot.strict_yaml import read_yaml
 
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history", "dated",
-    "resolution", "recent", "first_person", "third_party", "reporters", "boosters", "finality",
-    "screening", "stories", "determiners", "prepositions", "article_nouns", "contexts", "idioms",
-    "entries",
+    "resolution", "recent", "recurrence", "first_person", "possessives", "third_party",
+    "reporters",
+    "boosters", "finality", "screening", "stories", "determiners", "prepositions",
+    "article_nouns", "contexts", "idioms", "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
@@ -101,7 +102,14 @@ class Lexicon:
     dated: tuple[CompiledPattern, ...]
     resolution: tuple[CompiledPattern, ...]
     recent: tuple[CompiledPattern, ...]
+    # The past come back: its thoughts ("...and i feel that way again", "las mismas
+    # ganas") or its act ("started again", "lo va a volver a intentar"). A history with
+    # one of these anywhere in the message is not over.
+    recurring_thoughts: tuple[CompiledPattern, ...]
+    recurring_acts: tuple[CompiledPattern, ...]
     first_person: frozenset[str]
+    # "my", "mi": right before a phrase they make it the client's own ("my suicide attempt").
+    possessives: frozenset[str]
     third_party: frozenset[str]
     # Someone texting about the client ("his mom here"); then these pronouns are the client.
     reporters: tuple[CompiledPattern, ...]
@@ -272,6 +280,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
     reporters = reader.section(data, "reporters") if "reporters" in data else {}
     fuzzy = reader.section(data, "fuzzy")
     screening = reader.section(data, "screening")
+    recurrence = reader.section(data, "recurrence")
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise reader.fail("entries", "must be a non-empty list")
@@ -307,7 +316,13 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         dated=reader.patterns(data.get("dated"), "dated"),
         resolution=reader.patterns(data.get("resolution"), "resolution"),
         recent=reader.patterns(data.get("recent"), "recent"),
+        recurring_thoughts=reader.patterns(recurrence.get("thoughts"), "recurrence.thoughts"),
+        recurring_acts=reader.patterns(recurrence.get("acts"), "recurrence.acts"),
         first_person=reader.words(data.get("first_person"), "first_person"),
+        possessives=(
+            reader.words(data["possessives"], "possessives")
+            if "possessives" in data else frozenset()
+        ),
         third_party=reader.words(data.get("third_party"), "third_party"),
         reporters=reader.patterns(reporters.get("frames"), "reporters.frames"),
         reported=reader.words(reporters.get("pronouns"), "reporters.pronouns"),

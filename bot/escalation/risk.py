@@ -67,7 +67,8 @@ CATEGORY_PRIORITY = (
     "medication", "relapse", "craving", "hopelessness", "disengagement",
 )
 BOOSTABLE = frozenset({"suicide", "self_harm", "overdose", "harm_others", "abuse_danger"})
-# Someone else's past event is news, not risk; for these the client is the one at risk.
+# Someone else's past event is news, not risk; for these the client is the one at risk,
+# unless it is a story told (the news, a show) about someone else.
 ABOUT_THE_CLIENT = frozenset({"abuse_danger", "harm_others"})
 # Past use or side effects, once over, need no follow-up; past self-harm still does.
 HISTORY_FADES = frozenset({"relapse", "craving", "medication", "hopelessness"})
@@ -143,6 +144,8 @@ class _Language:
                 "history": lexicon.history,
                 "dated": lexicon.dated,
                 "recent": lexicon.recent,
+                "thoughts_back": lexicon.recurring_thoughts,
+                "acts_back": lexicon.recurring_acts,
                 "resolution": lexicon.resolution,
                 "stories": lexicon.stories,
                 "reporters": lexicon.reporters,
@@ -320,8 +323,9 @@ def _read_in_context(
         m.span for m in matches
         if m.span not in denied_before and (
             scope.denial_after(view, lexicon, m.span)
-            or (bool(questions)
-                and scope.answered_no(view, lexicon, m.span, questions, found.answers))
+            or (bool(questions) and scope.answered_no(
+                view, lexicon, m.span, questions, found.answers, [o.span for o in matches]
+            ))
         )
     ]
     read: list[_Read] = []
@@ -402,18 +406,40 @@ def _level_in_context(
             level = min(level, RiskLevel.HIGH)
     is_past = (
         scope.in_clause(view, lexicon, span, found.history)
-        or scope.dated_by_next_sentence(view, span, found.dated)
+        or scope.dated_after(view, span, found.dated)
     ) and not scope.in_clause(view, lexicon, span, found.recent)
     story = found.stories if scope.in_sentence(view, span, found.stories) else []
     if (
-        entry.category not in ABOUT_THE_CLIENT
-        and (is_past or story or scope.in_sentence(view, span, found.resolution))
-        and scope.about_someone_else(
-            view, lexicon, span, story,
-            lexicon.reported if found.reporters else frozenset(), found.reporters,
+        (
+            # The news, a show: a stranger's danger is not the client's, unless the
+            # client is in it ("...and my husband said hes going to stab me next").
+            (bool(story) and (
+                entry.category not in ABOUT_THE_CLIENT
+                or not scope.names_the_client(view, lexicon, span)
+            ))
+            or (
+                entry.category not in ABOUT_THE_CLIENT
+                and (is_past or scope.in_sentence(view, span, found.resolution))
+            )
+        )
+        and (
+            scope.about_someone_else(
+                view, lexicon, span, story,
+                lexicon.reported if found.reporters else frozenset(), found.reporters,
+            )
+            or scope.resolved_for_someone_else(
+                view, lexicon, span, found.resolution,
+                lexicon.reported if found.reporters else frozenset(),
+            )
         )
     ):
         return _Explained.AWAY
+    if is_past and _comes_back(view, lexicon, found, span, entry.category):
+        # "tried to kill myself 2 years ago and im feeling the same way now": the past
+        # is back, read as if it were told today: the thoughts or the act are back, not
+        # the attempt itself (a time, a means or a place can still make it imminent).
+        is_past = False
+        level = min(level, RiskLevel.HIGH)
     if is_past:
         if entry.category in HISTORY_FADES:
             return _Explained.AWAY
@@ -429,6 +455,19 @@ def _level_in_context(
     ):
         return RiskLevel.HIGH  # "...and i mean it", "...i have enough pills": said in earnest
     return level
+
+
+def _comes_back(view: TextView, lexicon: Lexicon, found: _Found, span: Span, category: str) -> bool:
+    """The message says the past of a match is back: its act ("started again", "lo va a
+    volver a intentar"), or its thoughts, save for self-harm, whose urge alone is a
+    concern ("used to cut in high school, the urge came back this week")."""
+    if found.acts_back and scope.recurs(view, lexicon, span, found.acts_back):
+        return True
+    return (
+        category != "self_harm"
+        and bool(found.thoughts_back)
+        and scope.recurs(view, lexicon, span, found.thoughts_back)
+    )
 
 
 @dataclass(frozen=True)

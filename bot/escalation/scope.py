@@ -193,7 +193,17 @@ def in_clause(view: TextView, lexicon: Lexicon, span: Span, cues: Sequence[Span]
         return False
     start = _clause_start(view, lexicon, span[0])
     end = _clause_end(view, lexicon, span[1])
-    return any(start <= c_start and c_end <= end for c_start, c_end in cues)
+    # A cue that opens in the clause counts even when a word of its own breaks clauses
+    # ("a while back"), not when it runs on past a comma or a full stop.
+    return any(
+        start <= c_start and (
+            c_end <= end
+            or (c_start < end and not any(
+                view.tokens[i].text in (SENTENCE_BREAK, SOFT_BREAK) for i in range(end, c_end)
+            ))
+        )
+        for c_start, c_end in cues
+    )
 
 
 def in_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
@@ -211,19 +221,29 @@ def answered_no(
     span: Span,
     questions: Sequence[Span],
     answers: Sequence[Span],
+    others: Sequence[Span] = (),
 ) -> bool:
     """The match is what someone asked about, answered no: "the doctor asked if i ever
     had thoughts of hurting myself and i said no", "me pregunto si he pensado en hacerme
     daño y le dije que no". The question stands shortly before the match in its sentence,
-    the answer shortly after it, in that sentence or the next; an answer that turns ("i
-    said no but...", "i said no. i lied") denies nothing."""
+    or before a list of risk phrases (`others`, each shortly after the one before) that
+    leads to it ("asked me the usual questions, do i want to hurt myself, any thoughts of
+    suicide, and i said no"); the answer shortly after it, in that sentence or the next;
+    an answer that turns ("i said no but...", "i said no. i lied") denies nothing."""
     if not questions or not answers:
         return False
     sentence_start, _ = view.sentence(span[0])
-    if not any(
-        sentence_start <= q_start and q_end <= span[0] and span[0] - q_end <= QUESTION_REACH
-        for q_start, q_end in questions
-    ):
+    listed = sorted(other for other in others if sentence_start <= other[0] and other[1] <= span[0])
+    for q_start, q_end in questions:
+        if not (sentence_start <= q_start and q_end <= span[0]):
+            continue
+        reach = q_end
+        for start, end in listed:
+            if reach <= start and start - reach <= QUESTION_REACH:
+                reach = max(reach, end)
+        if span[0] - reach <= QUESTION_REACH:
+            break
+    else:
         return False
     _, sentence_end = view.sentence(max(span[1] - 1, span[0]))
     _, next_end = view.sentence(min(sentence_end + 1, len(view.tokens)))
@@ -238,13 +258,25 @@ def answered_no(
     return False
 
 
-def dated_by_next_sentence(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
-    """The sentence after the match's opens by dating it: "i took a bottle of pills.
-    that was 40 years ago"."""
+def recurs(view: TextView, lexicon: Lexicon, span: Span, cues: Sequence[Span]) -> bool:
+    """The message says the past of the match is back, anywhere outside the match and not
+    denied: "i overdosed last year. been thinking about doing it again", "hace 5 años
+    intenté quitarme la vida y ahora tengo las mismas ganas"; not "i never want to feel
+    that way again"."""
+    return any(
+        (end <= span[0] or span[1] <= start) and not negation_before(view, lexicon, (start, end))
+        for start, end in cues
+    )
+
+
+def dated_after(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
+    """The match is dated after it: the next sentence opens by dating it ("i took a bottle
+    of pills. that was 40 years ago"), or a later clause of its own sentence does ("i told
+    her about when i was in the hospital, but that was 12 years ago")."""
     if not cues:
         return False
     _, end = view.sentence(max(span[1] - 1, span[0]))
-    return any(start == end + 1 for start, _ in cues)
+    return any(start == end + 1 or span[1] <= start < end for start, _ in cues)
 
 
 def timeline_near(view: TextView, span: Span, cues: Sequence[Span]) -> bool:
@@ -272,22 +304,33 @@ def about_someone_else(
 
     `story`: the cues of a story told in the match's sentence (the news, a show). Their
     own words ("i saw on the news") are not the subject, and a match that is a thing
-    told about (after a determiner), with nobody named, is the story's: "vi en las
-    noticias lo de la sobredosis en el parque". A match that is something done ("after
+    told about (after a determiner or a preposition), with nobody named, is the story's:
+    "vi en las noticias lo de la sobredosis en el parque", "ODs from bad pills going
+    around". A match that is something done ("after
     that show about overdose took all my pills") is not: texting drops the "i".
     `the_client`: pronouns that mean the client, in a message someone sends about them
     ("dad here. he told me he tried to hang himself last year"). `frames`: where that
     message names the client ("este es el cel de mi hija, se corto los brazos anoche"):
     those words are not another person."""
     inside = [token.text for token in view.tokens[span[0] : span[1]]]
-    # Inside the match a word that is also a determiner is one ("me tome todo el frasco").
+    if inside[0] in lexicon.first_person:
+        return False  # "intenté quitarme la vida", "me corté": the verb says who
+    if span[0] > 0 and view.tokens[span[0] - 1].text in lexicon.possessives:
+        return False  # "my mom keeps bringing up my suicide attempt"
+    # Inside the match a word that is also a determiner is one ("me tome todo el frasco"),
+    # and a preposition's object is nobody's doing ("me cortaba de chava").
     if any(text in lexicon.third_party and text not in the_client
-           and text not in lexicon.determiners for text in inside):
+           and text not in lexicon.determiners
+           and not _after_preposition(view, lexicon, span[0] + offset)
+           for offset, text in enumerate(inside)):
         return True
     if story and (
         any(text in lexicon.first_person for text in inside)
         or span[0] == 0
-        or view.tokens[span[0] - 1].text not in lexicon.determiners
+        or (view.tokens[span[0] - 1].text not in lexicon.determiners
+            and not _after_preposition(view, lexicon, span[0])
+            # the story's own words run into the match: "show had an overdose scene"
+            and not any(start < span[0] < end for start, end in story))
     ):
         story = ()  # told as the client's own doing: read as any other match
     sentence_start, _ = view.sentence(span[0])
@@ -304,6 +347,33 @@ def about_someone_else(
         ):
             return True
     return bool(story)
+
+
+def names_the_client(view: TextView, lexicon: Lexicon, span: Span) -> bool:
+    """The match has the client in it: "going to stab me", "me va a matar"."""
+    return any(view.tokens[index].text in lexicon.first_person for index in range(*span))
+
+
+def resolved_for_someone_else(
+    view: TextView,
+    lexicon: Lexicon,
+    span: Span,
+    resolutions: Sequence[Span],
+    the_client: Collection[str] = (),
+) -> bool:
+    """Later in the match's sentence someone else is said to be well now, and the client
+    is nowhere in it before: "my friend from rehab had a rough patch last year, overdosed
+    and everything, but shes doing amazing now" (the friend is further back than a
+    subject is looked for)."""
+    sentence_start, sentence_end = view.sentence(span[0])
+    if any(view.tokens[i].text in lexicon.first_person for i in range(sentence_start, span[1])):
+        return False
+    return any(
+        span[1] <= start < sentence_end
+        and view.tokens[start].text in lexicon.third_party
+        and view.tokens[start].text not in the_client
+        for start, _ in resolutions
+    )
 
 
 def _after_preposition(view: TextView, lexicon: Lexicon, index: int) -> bool:

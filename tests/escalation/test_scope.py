@@ -51,15 +51,26 @@ def test_a_next_sentence_that_opens_by_dating_the_match_makes_it_past() -> None:
     """"i took a bottle of pills. that was 40 years ago" — the date is the next sentence's start."""
     view = view_of("i took a bottle of pills. that was 40 years ago")
     match = span_of(view, "took a bottle of pills")
-    assert scope.dated_by_next_sentence(view, match, [span_of(view, "that was 40 years ago")])
+    assert scope.dated_after(view, match, [span_of(view, "that was 40 years ago")])
+
+
+def test_a_later_clause_of_the_same_sentence_that_dates_the_match_makes_it_past() -> None:
+    """"...about when i was in the hospital, but that was 12 years ago" dates what came before."""
+    view = view_of("i told her about the time i overdosed, but that was 12 years ago and im good")
+    match = span_of(view, "overdosed")
+    assert scope.dated_after(view, match, [span_of(view, "that was 12 years ago")])
+    before = view_of("that was 12 years ago, now i overdosed")
+    assert not scope.dated_after(
+        before, span_of(before, "overdosed"), [span_of(before, "that was 12 years ago")]
+    )
 
 
 def test_a_date_further_on_dates_something_else() -> None:
-    """A date two sentences on, or inside the match's own sentence, is not this rule's."""
+    """A date two sentences on is not this rule's."""
     view = view_of("i took a bottle of pills. im scared. that was 40 years ago")
     match = span_of(view, "took a bottle of pills")
-    assert not scope.dated_by_next_sentence(view, match, [span_of(view, "that was 40 years ago")])
-    assert not scope.dated_by_next_sentence(view, match, [])
+    assert not scope.dated_after(view, match, [span_of(view, "that was 40 years ago")])
+    assert not scope.dated_after(view, match, [])
 
 
 def test_a_negation_does_not_deny_a_match_that_runs_past_a_full_stop() -> None:
@@ -229,3 +240,70 @@ def test_a_screening_question_answered_no_denies_what_it_asked() -> None:
     assert not answered("the doctor asked if i ever want to hurt myself and i said no but i do")
     assert not answered("the doctor asked if i ever want to hurt myself and i said no. i lied")
     assert not answered("i want to hurt myself and i said no to the doctor")
+
+
+def test_a_cue_with_a_clause_word_of_its_own_is_in_the_clause_it_opens_in() -> None:
+    """"a while back" holds "while", which opens a clause elsewhere; "hace rato, no" runs
+    on past a comma into another clause and is not this clause's."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("my cousin tried to hurt herself a while back but shes fine")
+    match = span_of(view, "hurt herself")
+    assert scope.in_clause(view, lexicon, match, [span_of(view, "a while back")])
+    later = view_of("i took 20 pills a while ago, no i dont know why")
+    match = span_of(later, "took 20 pills")
+    assert not scope.in_clause(later, lexicon, match, [span_of(later, "a while ago , no")])
+    assert scope.in_clause(later, lexicon, match, [span_of(later, "a while ago")])
+
+
+def test_a_past_that_comes_back_recurs_unless_it_is_denied() -> None:
+    """"...been thinking about doing it again" brings the past back; "i never want to feel
+    that way again" does not."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("i overdosed last year. been thinking about doing it again")
+    cue = span_of(view, "thinking about doing it again")
+    assert scope.recurs(view, lexicon, span_of(view, "overdosed"), [cue])
+    denied = view_of("i overdosed last year, i never want to feel that way again")
+    cue = span_of(denied, "feel that way again")
+    assert not scope.recurs(denied, lexicon, span_of(denied, "overdosed"), [cue])
+
+
+def test_a_match_with_the_client_in_it_names_the_client() -> None:
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of("my husband said hes going to stab me next")
+    assert scope.names_the_client(view, lexicon, span_of(view, "going to stab me"))
+    assert not scope.names_the_client(view, lexicon, span_of(view, "going to stab"))
+
+
+def test_someone_else_said_to_be_well_later_in_the_sentence_owns_the_match() -> None:
+    """The friend is named too far back to be the subject; "shes doing amazing now" says
+    whose the overdose was. With the client in the sentence, it is the client's."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    text = "my friend from rehab had a rough patch last year, overdosed, but shes doing great now"
+    view = view_of(text)
+    resolution = [span_of(view, "shes doing great")]
+    assert scope.resolved_for_someone_else(view, lexicon, span_of(view, "overdosed"), resolution)
+    own = view_of("i had a rough patch last year, overdosed, but shes doing great now")
+    assert not scope.resolved_for_someone_else(
+        own, lexicon, span_of(own, "overdosed"), [span_of(own, "shes doing great")]
+    )
+    reported = view_of("dad here. he overdosed last night but hes doing ok now")
+    assert not scope.resolved_for_someone_else(
+        reported, lexicon, span_of(reported, "overdosed"), [span_of(reported, "hes doing ok")],
+        the_client={"he", "hes"},
+    )
+
+
+def test_a_list_of_screening_questions_answered_no_reaches_its_last_item() -> None:
+    """"asked me the usual questions, do i want to hurt myself, any thoughts of suicide, and
+    i said no": the question reaches "thoughts of suicide" through the item before it."""
+    lexicon = load_lexicon(DEFAULT_LEXICON_DIR / "en.yml")
+    view = view_of(
+        "the dr asked me the usual questions today, do i want to hurt myself, any thoughts "
+        "of suicide, and i said no"
+    )
+    question = [span_of(view, "asked me the usual questions")]
+    answer = [span_of(view, "i said no")]
+    first, last = span_of(view, "want to hurt myself"), span_of(view, "thoughts of suicide")
+    assert scope.answered_no(view, lexicon, first, question, answer)
+    assert not scope.answered_no(view, lexicon, last, question, answer)
+    assert scope.answered_no(view, lexicon, last, question, answer, [first, last])
