@@ -1819,6 +1819,49 @@ LEXICON_FAMILIES = [
      "en", NONE, NONE),
     ("the nurse said my new med can cause sucidal thoughts in some ppl and to tell u if it "
      "happens", "en", NONE, NONE),
+    # Batches 233-236.
+    ("ya escogi el dia. el domingo cuando todos esten en misa", "es", HIGH, IMMINENT),
+    ("can u cancel all my future appts. not switching clinics or anything, just wont be around",
+     "en", HIGH, IMMINENT),
+    ("is it true the pharmacy has to fill early if i ask? need to have enough saved up by the "
+     "14th", "en", HIGH, IMMINENT),
+    ("3/10. dont bother calling back tmrw, ill be somewhere better", "en", HIGH, IMMINENT),
+    ("writing down my dogs med schedule for whoever takes him after", "en", HIGH, IMMINENT),
+    ("q pasa con mis citas si ya no estoy? nomas pregunto pa dejar todo en orden", "es",
+     HIGH, IMMINENT),
+    ("my son keeps texting me stuff like 'remember the good parts of me' and hes not answering",
+     "en", HIGH, IMMINENT),
+    ("this isnt a cry for help. just wanted somebody to know i was grateful. goodnight for real "
+     "this time", "en", HIGH, IMMINENT),
+    ("its bad. on the roof rn, not coming back down", "en", HIGH, IMMINENT),
+    ("felt like shit so i cut. first time in a year. its prety deep", "en", HIGH, IMMINENT),
+    ("havent slept more than 2 hrs a night all week, my head feels full of static", "en",
+     CONCERN, CONCERN),
+    ("this is my 1st appt since the overdose in march. im good now", "en", CONCERN, CONCERN),
+    ("gracias x todo, hoy fue mi ultima sesion xq ya termine el programa", "es", NONE, NONE),
+    ("writing letters to my kids for their birthday memory box, my therapist suggested it",
+     "en", NONE, NONE),
+    ("im worried about money but i have a plan", "en", NONE, NONE),
+    ("everybody got out ok. i'm fine, just kinda shaken and tired", "en", NONE, NONE),
+    ("my ride is here. ok bye for real this time lol", "en", NONE, NONE),
+    ("ya escogimos la fecha de la boda", "es", NONE, NONE),
+    # Batches 237-240.
+    ("i still have his oxys, ive been countin them every night. thinking about taking the whole "
+     "bottle this weekend and just going to sleep for good", "en", HIGH, IMMINENT),
+    ("cancelled my lease, sold my car, paid back my sister. nothing left to finish", "en",
+     HIGH, IMMINENT),
+    ("set everything up for saturday. feel really calm about it finally", "en",
+     HIGH, IMMINENT),
+    ("cuanto tarda en hacer efecto el veneno pa ratas? es urgente", "es", HIGH, IMMINENT),
+    ("paid for my own cremation today. weird thing to feel good about", "en", HIGH, IMMINENT),
+    ("whats the name of the funeral place u guys gave that other client. need it for me", "en",
+     HIGH, IMMINENT),
+    ("i dont want to die exactly i just want to disappear for a while", "en", CONCERN, CONCERN),
+    ("set everything up for saturday, the party is gonna be great", "en", NONE, NONE),
+    ("got shot like 50 times in warzone last night, my squad is trash lol", "en", NONE, NONE),
+    ("if u dont hear from me tmrw its bc im camping with no signal, back sunday", "en",
+     NONE, NONE),
+    ("fire drill at work, my coworker was yelling were all gonna die lol", "en", NONE, NONE),
 ]
 
 
