@@ -1862,6 +1862,30 @@ LEXICON_FAMILIES = [
     ("if u dont hear from me tmrw its bc im camping with no signal, back sunday", "en",
      NONE, NONE),
     ("fire drill at work, my coworker was yelling were all gonna die lol", "en", NONE, NONE),
+    # Batches 241-244.
+    ("relapsed and im using as much as i can get on purpose, hoping i just dont wake up", "en",
+     HIGH, IMMINENT),
+    ("forgive me for not coming to session. u did nothing wrong. none of whats about to happen "
+     "is on u", "en", HIGH, IMMINENT),
+    ("can u cancel all my appts after next week. no need to reschedule any of them", "en",
+     HIGH, IMMINENT),
+    ("the lamotragine gave me these sores in my mouth and a fever", "en", CONCERN, CONCERN),
+    ("had one drink at the toast and then just kept going and i blacked out. 40 days gone i "
+     "guess", "en", CONCERN, CONCERN),
+    ("im down to my last 2 pills and the clinic is closed till monday", "en", CONCERN, CONCERN),
+    ("been isolating hard. havent left my apt in 9 days", "en", CONCERN, CONCERN),
+    ("got discharged from the psych unit last month after my attempt, nights are rough", "en",
+     CONCERN, CONCERN),
+    ("anda muy decaida, no come casi nada, no se baña y llora todo el dia", "es",
+     CONCERN, CONCERN),
+    ("pharmacy gave me narcan with my script and asked about overdose risk, is that normal?",
+     "en", NONE, NONE),
+    ("got shot down by the girl from the coffee shop lol", "en", NONE, NONE),
+    ("no tengo ganas de lastimarme ni de consumir, nomas ando cansada del trabajo", "es",
+     NONE, NONE),
+    ("mi supervisor no me deja salir temprano", "es", NONE, NONE),
+    ("el patrón no me deja salir de la casa donde trabajo, me quitó el pasaporte", "es",
+     HIGH, IMMINENT),
 ]
 
 
