@@ -1886,6 +1886,26 @@ LEXICON_FAMILIES = [
     ("mi supervisor no me deja salir temprano", "es", NONE, NONE),
     ("el patrón no me deja salir de la casa donde trabajo, me quitó el pasaporte", "es",
      HIGH, IMMINENT),
+    # Batches 245-248.
+    ("took 2 bars and half a pint like 20 min ago, starting to nod. kinda dont care if i wake up",
+     "en", IMMINENT, IMMINENT),
+    ("el seguro de vida paga si parece acidente? necesito saber antes del viernes", "es",
+     HIGH, IMMINENT),
+    ("7 hoy, todo bn. ya tome mi decisión y por eso toy tranquila", "es", HIGH, IMMINENT),
+    ("paid my phone bill thru december, dropped my keys at my moms. kind of a tie up loose ends "
+     "week", "en", HIGH, IMMINENT),
+    ("if i dont show up monday its not bc i relapsed. its bc im done. u were great tho", "en",
+     HIGH, IMMINENT),
+    ("how do i get a dnr fast. like by this weekend. im 24 and healthy lol", "en",
+     HIGH, IMMINENT),
+    ("put all my meds in one ziploc so theyre together for later", "en", HIGH, IMMINENT),
+    ("if u overdose at home does the ambulance come automatically", "en", HIGH, IMMINENT),
+    ("se le acabo la buprenorfina y la farmacia no se la surte hasta el lunes", "es",
+     CONCERN, CONCERN),
+    ("tome el finde, perdon", "es", CONCERN, CONCERN),
+    ("my daughter is hitting me up all day for money for the school trip lol", "en",
+     NONE, NONE),
+    ("tome el finde libre para descansar", "es", NONE, NONE),
 ]
 
 
