@@ -33,9 +33,8 @@ from bot.strict_yaml import read_yaml
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history", "dated",
     "resolution", "recent", "recurrence", "first_person", "possessives", "third_party",
-    "reporters",
-    "boosters", "finality", "screening", "stories", "determiners", "prepositions",
-    "article_nouns", "contexts", "idioms", "entries",
+    "reporters", "boosters", "finality", "screening", "stories", "determiners",
+    "prepositions", "article_nouns", "contexts", "idioms", "entries",
 }
 _ENTRY_KEYS = {"id", "level", "category", "patterns", "notes", "hyperbole", "when"}
 _IDIOM_KEYS = {"id", "patterns", "notes"}
