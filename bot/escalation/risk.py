@@ -409,6 +409,7 @@ def _level_in_context(
         or scope.dated_after(view, span, found.dated)
     ) and not scope.in_clause(view, lexicon, span, found.recent)
     story = found.stories if scope.in_sentence(view, span, found.stories) else []
+    the_client = lexicon.reported if found.reporters else frozenset()
     if (
         (
             # The news, a show: a stranger's danger is not the client's, unless the
@@ -423,13 +424,9 @@ def _level_in_context(
             )
         )
         and (
-            scope.about_someone_else(
-                view, lexicon, span, story,
-                lexicon.reported if found.reporters else frozenset(), found.reporters,
-            )
+            scope.about_someone_else(view, lexicon, span, story, the_client, found.reporters)
             or scope.resolved_for_someone_else(
-                view, lexicon, span, found.resolution,
-                lexicon.reported if found.reporters else frozenset(),
+                view, lexicon, span, found.resolution, the_client
             )
         )
     ):
