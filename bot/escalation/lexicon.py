@@ -32,7 +32,7 @@ from bot.strict_yaml import read_yaml
 
 _TOP_KEYS = {
     "language", "macros", "rewrites", "fuzzy", "negation", "hedges", "history", "dated",
-    "resolution", "recent", "recurrence", "first_person", "possessives", "third_party",
+    "resolution", "recent", "recurrence", "first_person", "possessives", "objects", "third_party",
     "reporters", "boosters", "finality", "screening", "stories", "determiners",
     "prepositions", "article_nouns", "contexts", "idioms", "entries",
 }
@@ -109,6 +109,9 @@ class Lexicon:
     first_person: frozenset[str]
     # "my", "mi": right before a phrase they make it the client's own ("my suicide attempt").
     possessives: frozenset[str]
+    # First-person words that are never a subject ("me"): before a preposition they are
+    # the one told, not the one who did it ("my coworker told me about his attempt").
+    objects: frozenset[str]
     third_party: frozenset[str]
     # Someone texting about the client ("his mom here"); then these pronouns are the client.
     reporters: tuple[CompiledPattern, ...]
@@ -322,6 +325,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
             reader.words(data["possessives"], "possessives")
             if "possessives" in data else frozenset()
         ),
+        objects=reader.words(data["objects"], "objects") if "objects" in data else frozenset(),
         third_party=reader.words(data.get("third_party"), "third_party"),
         reporters=reader.patterns(reporters.get("frames"), "reporters.frames"),
         reported=reader.words(reporters.get("pronouns"), "reporters.pronouns"),

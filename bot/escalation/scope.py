@@ -317,6 +317,10 @@ def about_someone_else(
         return False  # "intenté quitarme la vida", "me corté": the verb says who
     if span[0] > 0 and view.tokens[span[0] - 1].text in lexicon.possessives:
         return False  # "my mom keeps bringing up my suicide attempt"
+    owner = 1 if len(inside) > 2 and inside[0] in lexicon.prepositions else 0
+    if (len(inside) > owner + 1 and inside[owner] in lexicon.possessives
+            and inside[owner + 1] not in lexicon.third_party):
+        return False  # "my overdose last year", "(told me) about my overdose"; not "my friend"
     # Inside the match a word that is also a determiner is one ("me tome todo el frasco"),
     # and a preposition's object is nobody's doing ("me cortaba de chava").
     if any(text in lexicon.third_party and text not in the_client
@@ -338,6 +342,8 @@ def about_someone_else(
         if any(start <= index < end for start, end in (*story, *frames)):
             continue
         text = view.tokens[index].text
+        if text in lexicon.first_person and _told_to(view, lexicon, index):
+            continue  # "my coworker told me about his suicide attempt": told to the client
         if text in lexicon.first_person or text in the_client:
             return False
         if (
@@ -373,6 +379,17 @@ def resolved_for_someone_else(
         and view.tokens[start].text in lexicon.third_party
         and view.tokens[start].text not in the_client
         for start, _ in resolutions
+    )
+
+
+def _told_to(view: TextView, lexicon: Lexicon, index: int) -> bool:
+    """The client's word at `index` is an object followed by a preposition: what comes
+    after is what they were told or shown, not their own doing ("told me about")."""
+    following = index + 1
+    return (
+        following < len(view.tokens)
+        and view.tokens[following].text in lexicon.prepositions
+        and view.tokens[index].text in lexicon.objects
     )
 
 
