@@ -2112,6 +2112,16 @@ LEXICON_FAMILIES = [
     ("cravings like a 1 today", "en", NONE, NONE),
     ("took the whole bottle of pills", "en", IMMINENT, IMMINENT),
     ("took the whole bottle... of kombucha lol", "en", NONE, NONE),
+    # The look-alikes above must not quiet a crisis said the same way.
+    ("we made a plan, ill take all my pills tonight", "en", IMMINENT, IMMINENT),
+    ("my wife and i made a plan to end it together tonight", "en", IMMINENT, IMMINENT),
+    ("im going to end it all if i have to go back to that house again", "en", HIGH,
+     IMMINENT),
+    ("saying goodbye to everyone at the shelter, got my pills ready", "en", HIGH, IMMINENT),
+    ("hoy no puedo mas", "es", CONCERN, IMMINENT),
+    ("chopping vegetables and sliced myself with the knife on purpose", "en", HIGH,
+     IMMINENT),
+    ("this is my last check in because i move on tonight", "en", HIGH, IMMINENT),
 ]
 
 
