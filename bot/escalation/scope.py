@@ -342,7 +342,7 @@ def about_someone_else(
         if any(start <= index < end for start, end in (*story, *frames)):
             continue
         text = view.tokens[index].text
-        if text in lexicon.first_person and _told_to(view, lexicon, index):
+        if _told_to(view, lexicon, index):
             continue  # "my coworker told me about his suicide attempt": told to the client
         if text in lexicon.first_person or text in the_client:
             return False
