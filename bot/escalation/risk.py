@@ -70,6 +70,8 @@ BOOSTABLE = frozenset({"suicide", "self_harm", "overdose", "harm_others", "abuse
 # Someone else's past event is news, not risk; for these the client is the one at risk,
 # unless it is a story told (the news, a show) about someone else.
 ABOUT_THE_CLIENT = frozenset({"abuse_danger", "harm_others"})
+# Of those, the danger the client is in; someone else's, long over, is news.
+DANGER_TO_THE_CLIENT = frozenset({"abuse_danger"})
 # Past use or side effects, once over, need no follow-up; past self-harm still does.
 HISTORY_FADES = frozenset({"relapse", "craving", "medication", "hopelessness"})
 # Evidence that, next to a farewell or goodbye, makes it a goodbye message.
@@ -421,6 +423,14 @@ def _level_in_context(
             or (
                 entry.category not in ABOUT_THE_CLIENT
                 and (is_past or scope.in_sentence(view, span, found.resolution))
+            )
+            # Someone else's danger, long over, with the client not in it: "my cousin
+            # got stabbed in a fight like 10 yrs ago, hes fine". (Harm the client thought
+            # of doing names its victim, not its doer: "thoughts of hurting my son".)
+            or (
+                entry.category in DANGER_TO_THE_CLIENT
+                and is_past
+                and not scope.names_the_client(view, lexicon, span)
             )
         )
         and (
