@@ -2353,6 +2353,34 @@ LEXICON_FAMILIES = [
     ("found an airtag sewn in my bag lining", "en", CONCERN, CONCERN),
     ("threw a chair at work. nobody got hurt but im kinda scared of myself", "en", CONCERN,
      CONCERN),
+    # Pills laid out, saved up, a gun in the trunk; a drive with no way back.
+    ("my pills are in a pile in front of me. havent taken them yet. talk me out of it??",
+     "en", HIGH, IMMINENT),
+    ("no more refills needed lol i saved them all up. 3 months worth in a ziploc", "en", HIGH,
+     IMMINENT),
+    ("no i didnt take my meds whats the point, my brothers hunting rifle is in my trunk now",
+     "en", HIGH, IMMINENT),
+    ("meds didnt work therapy didnt work. driving to the lake tonight and not driving back",
+     "en", HIGH, IMMINENT),
+    ("driving to texas and not coming back, moving there for good", "en", NONE, NONE),
+    ("please don't call me back in the morning, there won't be anyone to answer", "en", HIGH,
+     IMMINENT),
+    ("cravings 10/10, mood 0, plan: yes", "en", HIGH, IMMINENT),
+    ("mood 7, weekend plan: yes", "en", NONE, NONE),
+    ("my brother is screaming that the devil is in him and he needs to cut it out, he has a "
+     "razor", "en", HIGH, IMMINENT),
+    ("he has a restraining order. he's out there NOW", "en", HIGH, IMMINENT),
+    # A phone left at home, a question before surgery, thanks for a mother's care.
+    ("hi this is Jordan's partner, he's at work and left his phone home. he'll reply tonight",
+     "en", NONE, NONE),
+    ("he left his phone home. he'll reply tonight if hes still alive", "en", HIGH, IMMINENT),
+    ("ill text you tomorrow if im still alive lol this workout is brutal", "en", NONE, NONE),
+    ("knee surgery is thursday, do i need to stop the naltrexone before anesthesia?", "en",
+     NONE, NONE),
+    ("gracias x todo lo q han hecho por mi mama, se ve mucho mejor", "es", NONE, NONE),
+    ("gracias x todo lo q han hecho por mi mama, ya me voy a matar", "es", HIGH, IMMINENT),
+    ("no thoughts like that at all. ate too much, im gonna die of a food coma lol", "en",
+     NONE, NONE),
 ]
 
 
